@@ -1,0 +1,42 @@
+// Every setting Syncline reads from its environment, with the defaults the README documents.
+
+export type Role = 'admin' | 'viewer';
+export interface ApiToken {
+  name: string;
+  token: string;
+  role: Role;
+}
+
+export const databaseUrl = (): string =>
+  process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/syncline';
+
+export const temporalAddress = (): string | null => process.env.TEMPORAL_ADDRESS || null;
+export const temporalNamespace = (): string => process.env.TEMPORAL_NAMESPACE ?? 'default';
+export const temporalPort = (): number => intFromEnv('TEMPORAL_PORT', 7233);
+export const temporalUiPort = (): number => intFromEnv('TEMPORAL_UI_PORT', 8233);
+export const apiPort = (): number => intFromEnv('PORT', 3000);
+export const publicUrl = (): string => process.env.PUBLIC_URL ?? `http://localhost:${apiPort()}`;
+export const smtpUrl = (): string | null => process.env.SMTP_URL || null;
+export const notifyFrom = (): string => process.env.NOTIFY_FROM ?? 'Syncline <syncline@localhost>';
+export const demoEnabled = (): boolean => !['0', 'false', 'no', 'off'].includes((process.env.DEMO ?? '1').toLowerCase());
+
+export function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+/** Parses `API_TOKENS` (`name:token:role,...`); returns null when it is not set. */
+export function parseApiTokens(raw: string | undefined): ApiToken[] | null {
+  if (!raw) return null;
+  return raw.split(',').map((entry) => {
+    const [name, token, role] = entry.trim().split(':');
+    if (!name || !token || (role !== 'admin' && role !== 'viewer')) {
+      throw new Error(`API_TOKENS entry "${entry}" must be name:token:role with role admin or viewer`);
+    }
+    return { name, token, role };
+  });
+}
+export const taskQueue = (): string => process.env.SYNCLINE_TASK_QUEUE ?? 'syncline';
