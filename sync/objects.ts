@@ -1,0 +1,151 @@
+// The data platform's target objects. Standard fields are defined here; custom fields come from
+// the `custom_fields` table. Only names found in this metadata ever reach SQL.
+import type { FieldType } from './types.js';
+
+export interface FieldDef {
+  name: string;
+  type: FieldType;
+  label: string;
+  standard: boolean;
+  /** Managed by the platform; never written by a mapping. */
+  readOnly?: boolean;
+  integer?: boolean;
+}
+
+/**
+ * Company Person rows hang off a Person that is resolved by email first; its mappings may name
+ * the person's fields, which are written to the person record.
+ */
+export interface PersonResolution {
+  object: 'person';
+  via: string;
+  key: string;
+  fields: string[];
+}
+
+export interface ObjectDef {
+  name: string;
+  label: string;
+  fields: FieldDef[];
+  resolves?: PersonResolution;
+}
+
+const gsid: FieldDef = { name: 'gsid', type: 'gsid', label: 'GSID', standard: true, readOnly: true };
+const created: FieldDef = { name: 'created_at', type: 'datetime', label: 'Created Date', standard: true, readOnly: true };
+const modified: FieldDef = { name: 'modified_at', type: 'datetime', label: 'Modified Date', standard: true, readOnly: true };
+
+const field = (name: string, type: FieldType, label: string, extra: Partial<FieldDef> = {}): FieldDef => ({
+  name,
+  type,
+  label,
+  standard: true,
+  ...extra,
+});
+
+const personFields: FieldDef[] = [
+  field('email', 'email', 'Email'),
+  field('first_name', 'string', 'First Name'),
+  field('last_name', 'string', 'Last Name'),
+];
+
+export const STANDARD_OBJECTS: Record<string, ObjectDef> = {
+  company: {
+    name: 'company',
+    label: 'Company',
+    fields: [
+      gsid,
+      field('name', 'string', 'Name'),
+      field('industry', 'string', 'Industry'),
+      field('employees', 'number', 'Employees', { integer: true }),
+      field('arr', 'number', 'ARR'),
+      field('website', 'string', 'Website'),
+      field('px_account_id', 'string', 'PX Account ID'),
+      field('number_of_users', 'number', 'Number of Users', { integer: true }),
+      created,
+      modified,
+    ],
+  },
+  person: {
+    name: 'person',
+    label: 'Person',
+    fields: [gsid, ...personFields, created, modified],
+  },
+  company_person: {
+    name: 'company_person',
+    label: 'Company Person',
+    fields: [
+      gsid,
+      field('person_id', 'gsid', 'Person ID'),
+      field('company_id', 'gsid', 'Company ID'),
+      field('role', 'string', 'Role'),
+      field('sign_up_date', 'datetime', 'Sign Up Date'),
+      field('px_user_id', 'string', 'PX User ID'),
+      field('instance_id', 'gsid', 'Instance ID'),
+      created,
+      modified,
+    ],
+    resolves: { object: 'person', via: 'person_id', key: 'email', fields: personFields.map((f) => f.name) },
+  },
+  company_instance: {
+    name: 'company_instance',
+    label: 'Company Instance',
+    fields: [
+      gsid,
+      field('company_id', 'gsid', 'Company ID'),
+      field('name', 'string', 'Name'),
+      field('px_account_id', 'string', 'PX Account ID'),
+      field('number_of_users', 'number', 'Number of Users', { integer: true }),
+      created,
+      modified,
+    ],
+  },
+};
+
+export const CUSTOM_FIELD_SUFFIX = '__gc';
+export const CUSTOM_FIELD_PATTERN = /^[a-z][a-z0-9_]{0,50}__gc$/;
+
+export interface CustomFieldRow {
+  object: string;
+  name: string;
+  type: string;
+  label: string;
+}
+
+/** The full metadata of every object: standard fields plus the admins' custom fields. */
+export function buildObjectMetadata(custom: CustomFieldRow[]): Record<string, ObjectDef> {
+  const result: Record<string, ObjectDef> = {};
+  for (const [name, def] of Object.entries(STANDARD_OBJECTS)) {
+    const extra = custom
+      .filter((c) => c.object === name)
+      .map((c): FieldDef => ({ name: c.name, type: c.type as FieldType, label: c.label, standard: false }));
+    result[name] = { ...def, fields: [...def.fields, ...extra] };
+  }
+  return result;
+}
+
+/** Fields a mapping may write on an object, including a resolved person's fields. */
+export function writableFields(meta: Record<string, ObjectDef>, object: string): FieldDef[] {
+  const def = meta[object];
+  if (!def) return [];
+  const own = def.fields.filter((f) => !f.readOnly);
+  if (!def.resolves) return own;
+  const person = meta[def.resolves.object];
+  const personWritable = (person?.fields ?? []).filter((f) => !f.readOnly);
+  return [...own, ...personWritable.filter((f) => !own.some((o) => o.name === f.name))];
+}
+
+/** SQL column type for a custom field of the given type. */
+export function columnTypeOf(type: FieldType): string {
+  switch (type) {
+    case 'number':
+      return 'double precision';
+    case 'boolean':
+      return 'boolean';
+    case 'date':
+      return 'date';
+    case 'datetime':
+      return 'timestamptz';
+    default:
+      return 'text';
+  }
+}

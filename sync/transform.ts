@@ -1,0 +1,99 @@
+// The pure part of a page: filter, map and convert. What needs the database (lookups, upserts)
+// happens afterwards, on these prepared records.
+import { getPath } from './paths.js';
+import { convertValue } from './convert.js';
+import type { SyncPlan } from './plan.js';
+
+export type Value = string | number | boolean | Date | null;
+
+export interface PreparedRecord {
+  sourceId: string | null;
+  source: Record<string, unknown>;
+  /** Values for the target row, by field name. */
+  values: Record<string, Value>;
+  /** Values for the resolved person, by field name. */
+  personValues: Record<string, Value>;
+  /** One converted match tuple per lookup; null when a match value is empty. */
+  lookupKeys: (Value[] | null)[];
+}
+
+export interface RecordFailure {
+  sourceId: string | null;
+  keyValues: Record<string, unknown>;
+  reason: string;
+  source: Record<string, unknown>;
+}
+
+export interface TransformResult {
+  filtered: number;
+  prepared: PreparedRecord[];
+  failures: RecordFailure[];
+}
+
+export function transformPage(
+  records: Record<string, unknown>[],
+  plan: SyncPlan,
+  keep: (record: unknown) => boolean,
+  idField: string,
+): TransformResult {
+  let filtered = 0;
+  const prepared: PreparedRecord[] = [];
+  const failures: RecordFailure[] = [];
+  for (const source of records) {
+    if (!keep(source)) {
+      filtered++;
+      continue;
+    }
+    const sourceId = idOf(source, idField);
+    const outcome = prepare(source, sourceId, plan);
+    if ('reason' in outcome) failures.push(outcome);
+    else prepared.push(outcome);
+  }
+  return { filtered, prepared, failures };
+}
+
+function prepare(source: Record<string, unknown>, sourceId: string | null, plan: SyncPlan): PreparedRecord | RecordFailure {
+  const values: Record<string, Value> = {};
+  const personValues: Record<string, Value> = {};
+  for (const planned of plan.fields) {
+    const raw = getPath(source, planned.source!);
+    const converted = convertValue(raw, planned.field.type, { integer: planned.field.integer });
+    if (!converted.ok) {
+      return failure(source, sourceId, plan, `${planned.source} → ${planned.field.name}: ${converted.reason}`);
+    }
+    (planned.onPerson ? personValues : values)[planned.field.name] = converted.value;
+  }
+  const lookupKeys: (Value[] | null)[] = [];
+  for (const lookup of plan.lookups) {
+    const tuple: Value[] = [];
+    for (const match of lookup.matchFields) {
+      const converted = convertValue(getPath(source, match.source), match.field.type, { integer: match.field.integer });
+      if (!converted.ok) {
+        return failure(source, sourceId, plan, `lookup ${lookup.mapping.target} on ${match.source}: ${converted.reason}`);
+      }
+      tuple.push(converted.value);
+    }
+    lookupKeys.push(tuple.some((v) => v === null) ? null : tuple);
+  }
+  return { sourceId, source, values, personValues, lookupKeys };
+}
+
+function failure(source: Record<string, unknown>, sourceId: string | null, plan: SyncPlan, reason: string): RecordFailure {
+  return { sourceId, keyValues: sourceKeyValues(source, plan), reason, source };
+}
+
+/** The upsert-key values as the source had them, for the errors file. */
+export function sourceKeyValues(source: Record<string, unknown>, plan: SyncPlan): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const planned of plan.fields) {
+    if (plan.keyFields.includes(planned.field) || planned.field === plan.personKey) {
+      result[planned.field.name] = getPath(source, planned.source!) ?? null;
+    }
+  }
+  return result;
+}
+
+function idOf(source: Record<string, unknown>, idField: string): string | null {
+  const id = getPath(source, idField);
+  return id === undefined || id === null ? null : String(id);
+}
