@@ -1,0 +1,272 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import type {
+  DerivedMapping,
+  FilterSpec,
+  Mapping,
+  Notifications,
+  Schedule,
+  StoredError,
+} from '../sync/types.js';
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+};
+
+// ---------------------------------------------------------------- configuration
+
+export const connections = pgTable('connections', {
+  id: text('id').primaryKey(),
+  connector: text('connector').notNull(),
+  name: text('name').notNull(),
+  /** Non-secret settings only; secrets live encrypted in `secrets`. */
+  config: jsonb('config').$type<Record<string, unknown>>().notNull(),
+  secrets: text('secrets'),
+  status: text('status').notNull().default('active'),
+  ...timestamps,
+});
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    sourceObject: text('source_object').notNull(),
+    targetObject: text('target_object').notNull(),
+    modificationType: text('modification_type').$type<'upsert' | 'update'>().notNull(),
+    mappings: jsonb('mappings').$type<Mapping[]>().notNull(),
+    derivedMappings: jsonb('derived_mappings').$type<DerivedMapping[]>().notNull(),
+    filters: jsonb('filters').$type<FilterSpec>().notNull(),
+    dependsOn: jsonb('depends_on').$type<string[]>().notNull(),
+    notifications: jsonb('notifications').$type<Notifications>().notNull(),
+    lookbackSeconds: integer('lookback_seconds').notNull().default(300),
+    outageBudgetSeconds: integer('outage_budget_seconds').notNull().default(21600),
+    schedule: jsonb('schedule').$type<Schedule | null>(),
+    /** Connector-specific job options (e.g. a file name pattern). */
+    options: jsonb('options').$type<Record<string, unknown>>().notNull().default({}),
+    outOfTheBox: boolean('out_of_the_box').notNull().default(false),
+    ...timestamps,
+  },
+  (t) => [index('jobs_connection_idx').on(t.connectionId)],
+);
+
+/** A mirror of each job's durable workflow state, for reporting; the workflow owns the truth. */
+export const jobState = pgTable('job_state', {
+  jobId: text('job_id')
+    .primaryKey()
+    .references(() => jobs.id, { onDelete: 'cascade' }),
+  watermark: timestamp('watermark', { withTimezone: true, mode: 'date' }),
+  nextRunNumber: integer('next_run_number').notNull().default(1),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+export const runs = pgTable(
+  'runs',
+  {
+    id: text('id').primaryKey(),
+    jobId: text('job_id').notNull(),
+    n: integer('n').notNull(),
+    chainRunId: text('chain_run_id'),
+    parentRunId: text('parent_run_id'),
+    trigger: text('trigger').notNull(),
+    status: text('status').notNull(),
+    /** Fixed when the run starts; an Import From Date run knows it from the moment it is queued. */
+    windowFrom: timestamp('window_from', { withTimezone: true, mode: 'date' }),
+    windowTo: timestamp('window_to', { withTimezone: true, mode: 'date' }),
+    fetched: integer('fetched').notNull().default(0),
+    filtered: integer('filtered').notNull().default(0),
+    inserted: integer('inserted').notNull().default(0),
+    updated: integer('updated').notNull().default(0),
+    unchanged: integer('unchanged').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    pages: integer('pages').notNull().default(0),
+    /** The source cursor after the last committed page: where a retried activity resumes. */
+    cursor: jsonb('cursor').$type<unknown>(),
+    sourceDone: boolean('source_done').notNull().default(false),
+    error: jsonb('error').$type<StoredError | null>(),
+    workflowId: text('workflow_id').notNull(),
+    queuedAt: timestamp('queued_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    index('runs_job_idx').on(t.jobId, t.n),
+    index('runs_chain_idx').on(t.chainRunId),
+  ],
+);
+
+export const runErrors = pgTable(
+  'run_errors',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    page: integer('page').notNull(),
+    sourceId: text('source_id'),
+    keyValues: jsonb('key_values').$type<Record<string, unknown>>().notNull(),
+    reason: text('reason').notNull(),
+    record: jsonb('record').$type<unknown>(),
+  },
+  (t) => [index('run_errors_run_idx').on(t.runId, t.page)],
+);
+
+export const jobChains = pgTable('job_chains', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  jobIds: jsonb('job_ids').$type<string[]>().notNull(),
+  schedule: jsonb('schedule').$type<Schedule | null>(),
+  nextRunNumber: integer('next_run_number').notNull().default(1),
+  ...timestamps,
+});
+
+export const chainRuns = pgTable('chain_runs', {
+  id: text('id').primaryKey(),
+  chainId: text('chain_id').notNull(),
+  n: integer('n').notNull(),
+  trigger: text('trigger').notNull(),
+  status: text('status').notNull(),
+  workflowId: text('workflow_id').notNull(),
+  error: jsonb('error').$type<StoredError | null>(),
+  startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+});
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    entityType: text('entity_type').notNull(),
+    entityId: text('entity_id').notNull(),
+    entityName: text('entity_name'),
+    connector: text('connector'),
+    connectionId: text('connection_id'),
+    jobId: text('job_id'),
+    attribute: text('attribute').notNull(),
+    subAttribute: text('sub_attribute'),
+    action: text('action').$type<'Create' | 'Edit' | 'Delete'>().notNull(),
+    oldValue: jsonb('old_value').$type<unknown>(),
+    newValue: jsonb('new_value').$type<unknown>(),
+    additionalInfo: text('additional_info'),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at)],
+);
+
+export const notificationDeliveries = pgTable('notification_deliveries', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  runId: text('run_id').notNull(),
+  channel: text('channel').$type<'email' | 'webhook'>().notNull(),
+  recipient: text('recipient').notNull(),
+  status: text('status').$type<'sent' | 'failed'>().notNull(),
+  attempts: integer('attempts').notNull(),
+  error: text('error'),
+  at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+// ---------------------------------------------------------------- the data platform
+
+/** Custom fields admins add to target objects (standard fields are defined in code). */
+export const customFields = pgTable(
+  'custom_fields',
+  {
+    object: text('object').notNull(),
+    name: text('name').notNull(),
+    type: text('type').notNull(),
+    label: text('label').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.object, t.name] })],
+);
+
+const recordTimestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  modifiedAt: timestamp('modified_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+};
+
+export const company = pgTable(
+  'company',
+  {
+    gsid: text('gsid').primaryKey(),
+    name: text('name'),
+    industry: text('industry'),
+    employees: integer('employees'),
+    arr: numeric('arr', { mode: 'number' }),
+    website: text('website'),
+    pxAccountId: text('px_account_id'),
+    numberOfUsers: integer('number_of_users'),
+    ...recordTimestamps,
+  },
+  (t) => [index('company_px_account_idx').on(t.pxAccountId), index('company_name_idx').on(t.name)],
+);
+
+export const person = pgTable(
+  'person',
+  {
+    gsid: text('gsid').primaryKey(),
+    email: text('email'),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    ...recordTimestamps,
+  },
+  (t) => [uniqueIndex('person_email_ci_idx').on(sql`lower(${t.email})`)],
+);
+
+export const companyPerson = pgTable(
+  'company_person',
+  {
+    gsid: text('gsid').primaryKey(),
+    personId: text('person_id')
+      .notNull()
+      .references(() => person.gsid),
+    companyId: text('company_id').references(() => company.gsid),
+    role: text('role'),
+    signUpDate: timestamp('sign_up_date', { withTimezone: true, mode: 'date' }),
+    pxUserId: text('px_user_id'),
+    /** Multi-instance PX: the PX account (instance) this company person came from. */
+    instanceId: text('instance_id'),
+    ...recordTimestamps,
+  },
+  (t) => [
+    index('company_person_person_idx').on(t.personId),
+    index('company_person_company_idx').on(t.companyId),
+  ],
+);
+
+/** Multi-instance PX: each PX account kept apart, linked to the company it belongs to. */
+export const companyInstance = pgTable(
+  'company_instance',
+  {
+    gsid: text('gsid').primaryKey(),
+    companyId: text('company_id').references(() => company.gsid),
+    name: text('name'),
+    pxAccountId: text('px_account_id'),
+    numberOfUsers: integer('number_of_users'),
+    ...recordTimestamps,
+  },
+  (t) => [index('company_instance_px_idx').on(t.pxAccountId), index('company_instance_company_idx').on(t.companyId)],
+);
+
+export type ConnectionRow = typeof connections.$inferSelect;
+export type JobRow = typeof jobs.$inferSelect;
+export type NewJobRow = typeof jobs.$inferInsert;
+export type RunRow = typeof runs.$inferSelect;
+export type ChainRow = typeof jobChains.$inferSelect;
+export type AuditRow = typeof auditLog.$inferInsert;
