@@ -1,0 +1,1 @@
+export { gainsightPx } from './connector.js';

@@ -1,0 +1,11 @@
+import type { Connector } from './types.js';
+import { gainsightPx } from './gainsight-px/index.js';
+
+/** Adding a connector is one line here and a folder beside this file. */
+const connectors: Connector[] = [gainsightPx];
+
+export const connectorRegistry: ReadonlyMap<string, Connector> = new Map(connectors.map((c) => [c.id, c]));
+
+export function findConnector(id: string): Connector | undefined {
+  return connectorRegistry.get(id);
+}

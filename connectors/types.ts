@@ -1,0 +1,87 @@
+// The one small interface every source system plugs in behind. The engine only ever sees this.
+import type { DerivedMapping, FilterSpec, Mapping, ModificationType } from '../sync/types.js';
+
+export interface ConfigField {
+  name: string;
+  type: 'string' | 'boolean' | 'enum';
+  required: boolean;
+  secret: boolean;
+  description: string;
+  default?: string | boolean;
+  values?: string[];
+}
+
+export interface SourceField {
+  name: string;
+  type: 'string' | 'number' | 'boolean' | 'datetime' | 'object' | 'array';
+  custom: boolean;
+}
+
+export interface SourceObject {
+  name: string;
+  label: string;
+  /** The field that identifies a record, reported with record errors. */
+  idField: string;
+  fields: SourceField[];
+}
+
+export interface Window {
+  from: Date;
+  to: Date;
+}
+
+export interface ReadRequest {
+  object: string;
+  window: Window;
+  /** Null on the first page; afterwards exactly what the previous page returned. */
+  cursor: unknown;
+  filters: FilterSpec;
+  options: Record<string, unknown>;
+}
+
+export interface ReadPage {
+  /** Records whose modification time falls inside the window, in source order. */
+  records: Record<string, unknown>[];
+  /** Null when the source has no more pages for this window. Must be small and JSON. */
+  nextCursor: unknown;
+}
+
+export interface ConnectorSession {
+  /** Resolves when the source accepts the credentials; throws a SynclineError otherwise. */
+  test(): Promise<void>;
+  describeObjects(): Promise<SourceObject[]>;
+  readPage(request: ReadRequest): Promise<ReadPage>;
+  idField(object: string): string;
+}
+
+export interface ConnectionSettings {
+  config: Record<string, unknown>;
+  secrets: Record<string, string>;
+}
+
+export interface JobTemplate {
+  key: string;
+  name: string;
+  sourceObject: string;
+  targetObject: string;
+  modificationType: ModificationType;
+  mappings: Mapping[];
+  derivedMappings: DerivedMapping[];
+  filters: FilterSpec;
+  /** Keys of other templates of the same connection that must run first. */
+  dependsOn: string[];
+}
+
+export interface Connector {
+  id: string;
+  name: string;
+  category: string;
+  configFields: ConfigField[];
+  allowsCustomJobs: boolean;
+  /** How many connections may exist; null for no limit. */
+  maxConnections: number | null;
+  /** Human messages for config that cannot work, each naming the field. */
+  validateConfig(config: Record<string, unknown>): { path: string; message: string }[];
+  outOfTheBoxJobs(connectionName: string, config: Record<string, unknown>): JobTemplate[];
+  open(settings: ConnectionSettings): ConnectorSession;
+}
