@@ -1,0 +1,73 @@
+// One page, committed whole or not at all: its upserts, its record errors, its counts and the
+// cursor of the next page land in one transaction. A retried page therefore never double-counts.
+import type { Sql } from '../db/client.js';
+import type { SyncPlan } from '../sync/plan.js';
+import { transformPage } from '../sync/transform.js';
+import { resolveLookups } from './lookups.js';
+import { lockObjects, upsertPage } from './upsert.js';
+import { textArray } from './sql.js';
+
+export interface PageInput {
+  runId: string;
+  /** The page number this attempt believes comes next; another attempt got there first otherwise. */
+  pageNo: number;
+  plan: SyncPlan;
+  keep: (record: unknown) => boolean;
+  idField: string;
+  records: Record<string, unknown>[];
+  nextCursor: unknown;
+}
+
+export interface PageCounts {
+  fetched: number;
+  filtered: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+}
+
+export class PageAlreadyCommitted extends Error {
+  constructor(runId: string, pageNo: number) {
+    super(`page ${pageNo} of run ${runId} was committed by another attempt; resuming from the stored cursor`);
+  }
+}
+
+export async function commitPage(sql: Sql, input: PageInput): Promise<PageCounts> {
+  const { plan } = input;
+  const transformed = transformPage(input.records, plan, input.keep, input.idField);
+  return sql.begin(async (tx) => {
+    const [run] = await tx<{ pages: number }[]>`select pages from runs where id = ${input.runId} for update`;
+    if (!run || run.pages !== input.pageNo) throw new PageAlreadyCommitted(input.runId, input.pageNo);
+    await lockObjects(tx, plan.person ? [plan.object.name, plan.person.name] : [plan.object.name]);
+    const failures = [...transformed.failures];
+    const resolved = await resolveLookups(tx, plan, transformed.prepared, failures);
+    const written = await upsertPage(tx, plan, resolved, failures);
+    if (failures.length > 0) {
+      const column = (values: (string | null)[]) => textArray(tx, values);
+      await tx`
+        insert into run_errors (run_id, page, source_id, key_values, reason, record)
+        select ${input.runId}, ${input.pageNo}, u.source_id, u.key_values::jsonb, u.reason, u.record::jsonb
+        from unnest(
+          ${column(failures.map((f) => f.sourceId))}::text[], ${column(failures.map((f) => JSON.stringify(f.keyValues)))}::text[],
+          ${column(failures.map((f) => f.reason))}::text[], ${column(failures.map((f) => JSON.stringify(f.source)))}::text[]
+        ) as u(source_id, key_values, reason, record)`;
+    }
+    const counts: PageCounts = {
+      fetched: input.records.length,
+      filtered: transformed.filtered,
+      ...written,
+      failed: failures.length,
+    };
+    await tx`
+      update runs set
+        fetched = fetched + ${counts.fetched}, filtered = filtered + ${counts.filtered},
+        inserted = inserted + ${counts.inserted}, updated = updated + ${counts.updated},
+        unchanged = unchanged + ${counts.unchanged}, failed = failed + ${counts.failed},
+        pages = pages + 1,
+        cursor = ${input.nextCursor === null ? null : JSON.stringify(input.nextCursor)}::jsonb,
+        source_done = ${input.nextCursor === null}
+      where id = ${input.runId}`;
+    return counts;
+  }) as Promise<PageCounts>;
+}

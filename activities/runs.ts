@@ -1,0 +1,176 @@
+// Run bookkeeping: the run rows that the API and the execution log read, and the hand-offs
+// between workflows (a dependency or chain member asked of another job's workflow).
+import { and, eq, inArray, isNotNull, sql as dsql } from 'drizzle-orm';
+import { chainRuns, jobChains, jobState, jobs, runs } from '../db/schema.js';
+import { buildPlan } from '../sync/plan.js';
+import { loadObjectMetadata } from '../services/metadata.js';
+import { invalidConfiguration } from '../sync/errors.js';
+import { FINAL_STATUSES, type RunStatus, type RunTrigger, type StoredError } from '../sync/types.js';
+import { triggerJob } from '../temporal/jobs.js';
+import { chainRunIdOf, workflowIds } from '../temporal/names.js';
+import type { IsoWindow, SyncRunResult, TriggerRequest, TriggerResult } from '../workflows/types.js';
+import type { ActivityDeps } from './deps.js';
+
+const EPOCH = new Date(0);
+
+export function createRunActivities(deps: ActivityDeps) {
+  const { db } = deps.database;
+
+  async function loadJob(jobId: string) {
+    const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId));
+    return job ?? null;
+  }
+
+  return {
+    async recordRunQueued(input: {
+      runId: string;
+      jobId: string;
+      n: number;
+      trigger: RunTrigger;
+      window: { from: string; to?: string | null } | null;
+      chainRunId: string | null;
+      parentRunId: string | null;
+      workflowId: string;
+    }): Promise<void> {
+      await db
+        .insert(runs)
+        .values({
+          id: input.runId,
+          jobId: input.jobId,
+          n: input.n,
+          trigger: input.trigger,
+          status: 'queued',
+          chainRunId: input.chainRunId,
+          parentRunId: input.parentRunId,
+          workflowId: input.workflowId,
+          windowFrom: input.window ? new Date(input.window.from) : null,
+          windowTo: input.window?.to ? new Date(input.window.to) : null,
+        })
+        .onConflictDoNothing();
+      await db
+        .insert(jobState)
+        .values({ jobId: input.jobId, nextRunNumber: input.n + 1 })
+        .onConflictDoUpdate({ target: jobState.jobId, set: { nextRunNumber: dsql`greatest(${jobState.nextRunNumber}, ${input.n + 1})`, updatedAt: new Date() } });
+    },
+
+    /** Fixes the run's window: `now` is taken once, here, when the run starts. */
+    async prepareRun(input: {
+      runId: string;
+      jobId: string;
+      incremental: boolean;
+      watermark: string | null;
+      window: { from: string; to?: string | null } | null;
+    }): Promise<
+      | { window: IsoWindow; connectionId: string; jobName: string; outageBudgetSeconds: number; chainId: string | null }
+      | { error: StoredError }
+    > {
+      const job = await loadJob(input.jobId);
+      if (!job) return { error: { code: 'INVALID_CONFIGURATION', message: `Job ${input.jobId} was deleted before its run could start.` } };
+      const now = new Date();
+      const from = input.incremental
+        ? input.watermark
+          ? new Date(new Date(input.watermark).getTime() - job.lookbackSeconds * 1000)
+          : EPOCH
+        : new Date(input.window!.from);
+      const to = input.incremental ? now : input.window?.to ? new Date(input.window.to) : now;
+      if (from.getTime() >= to.getTime()) {
+        return { error: { code: 'INVALID_CONFIGURATION', message: `The window ${from.toISOString()} to ${to.toISOString()} is empty: "from" must be before "to".` } };
+      }
+      const [run] = await db
+        .update(runs)
+        .set({ windowFrom: from, windowTo: to })
+        .where(eq(runs.id, input.runId))
+        .returning({ chainRunId: runs.chainRunId });
+      let chainId: string | null = null;
+      if (run?.chainRunId) {
+        const [chainRun] = await db.select({ chainId: chainRuns.chainId }).from(chainRuns).where(eq(chainRuns.id, run.chainRunId));
+        chainId = chainRun?.chainId ?? null;
+      }
+      return {
+        window: { from: from.toISOString(), to: to.toISOString() },
+        connectionId: job.connectionId,
+        jobName: job.name,
+        outageBudgetSeconds: job.outageBudgetSeconds,
+        chainId,
+      };
+    },
+
+    /** Marks the run in progress and says which jobs must run first; refuses a job that cannot run. */
+    async beginRun({ runId }: { runId: string }): Promise<{ dependencies: { jobId: string; name: string }[] }> {
+      const [run] = await db.select().from(runs).where(eq(runs.id, runId));
+      if (!run) throw invalidConfiguration(`Run ${runId} does not exist.`);
+      const job = await loadJob(run.jobId);
+      if (!job) throw invalidConfiguration(`The job of run ${runId} was deleted.`);
+      buildPlan(job, await loadObjectMetadata(db));
+      await db.update(runs).set({ status: 'running', startedAt: run.startedAt ?? new Date() }).where(eq(runs.id, runId));
+      if (job.dependsOn.length === 0) return { dependencies: [] };
+      const found = await db.select({ id: jobs.id, name: jobs.name }).from(jobs).where(inArray(jobs.id, job.dependsOn));
+      return {
+        dependencies: job.dependsOn.map((id) => {
+          const dependency = found.find((f) => f.id === id);
+          if (!dependency) throw invalidConfiguration(`Job "${job.name}" depends on job ${id}, which no longer exists; remove it from dependsOn.`);
+          return { jobId: id, name: dependency.name };
+        }),
+      };
+    },
+
+    /** Ends the run once: a given outcome, or success / partial success from its counts. */
+    async finishRun({ runId, outcome }: { runId: string; outcome: { status: RunStatus; error: StoredError | null } | null }): Promise<SyncRunResult> {
+      const [run] = await db.select().from(runs).where(eq(runs.id, runId));
+      if (!run) throw invalidConfiguration(`Run ${runId} does not exist.`);
+      const counts = { fetched: run.fetched, filtered: run.filtered, inserted: run.inserted, updated: run.updated, unchanged: run.unchanged, failed: run.failed };
+      if (FINAL_STATUSES.includes(run.status as RunStatus)) return { status: run.status as RunStatus, counts, error: run.error ?? null };
+      const status: RunStatus = outcome?.status ?? (run.failed > 0 ? 'partial_success' : 'success');
+      const error = outcome?.error ?? null;
+      await db.update(runs).set({ status, error, finishedAt: new Date() }).where(eq(runs.id, runId));
+      return { status, counts, error };
+    },
+
+    async mirrorJobState({ jobId, watermark }: { jobId: string; watermark: string | null }): Promise<void> {
+      const value = watermark ? new Date(watermark) : null;
+      const [job] = await db.select({ id: jobs.id }).from(jobs).where(eq(jobs.id, jobId));
+      if (!job) return;
+      await db
+        .insert(jobState)
+        .values({ jobId, watermark: value })
+        .onConflictDoUpdate({ target: jobState.jobId, set: { watermark: value, updatedAt: new Date() } });
+    },
+
+    /** Asks another job's workflow for a run; `requestId` makes a retried request idempotent. */
+    async requestRun({ jobId, request, requestId }: { jobId: string; request: TriggerRequest; requestId: string }): Promise<TriggerResult> {
+      return triggerJob(deps.temporal, db, jobId, request, requestId);
+    },
+
+    /** A schedule firing: skipped while the job belongs to a scheduled chain, whose schedule rules. */
+    async requestScheduledRun({ jobId }: { jobId: string }): Promise<{ runId?: string; skipped?: string }> {
+      const chains = await db.select({ id: jobChains.id, name: jobChains.name, jobIds: jobChains.jobIds }).from(jobChains).where(isNotNull(jobChains.schedule));
+      const chain = chains.find((c) => c.jobIds.includes(jobId));
+      if (chain) return { skipped: `job is a member of chain "${chain.name}", whose schedule runs it` };
+      const result = await triggerJob(deps.temporal, db, jobId, { trigger: 'schedule' });
+      return { runId: result.runId };
+    },
+
+    async allocateChainRun({ chainId, trigger }: { chainId: string; trigger: string }): Promise<{ chainRunId: string; n: number; jobIds: string[]; name: string }> {
+      const [chain] = await db
+        .update(jobChains)
+        .set({ nextRunNumber: dsql`${jobChains.nextRunNumber} + 1` })
+        .where(eq(jobChains.id, chainId))
+        .returning();
+      if (!chain) throw invalidConfiguration(`Job chain ${chainId} does not exist.`);
+      const n = chain.nextRunNumber - 1;
+      const chainRunId = chainRunIdOf(chainId, n);
+      await db
+        .insert(chainRuns)
+        .values({ id: chainRunId, chainId, n, trigger, status: 'running', workflowId: workflowIds.chainRun(chainId, n) })
+        .onConflictDoNothing();
+      return { chainRunId, n, jobIds: chain.jobIds, name: chain.name };
+    },
+
+    async finishChainRun({ chainRunId, status, error }: { chainRunId: string; status: string; error: StoredError | null }): Promise<void> {
+      await db
+        .update(chainRuns)
+        .set({ status, error, finishedAt: new Date() })
+        .where(and(eq(chainRuns.id, chainRunId), eq(chainRuns.status, 'running')));
+    },
+  };
+}

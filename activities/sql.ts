@@ -1,0 +1,47 @@
+import type postgres from 'postgres';
+// Small helpers for the metadata-driven statements of the engine. Identifiers only ever come from
+// object metadata and are escaped by the driver; values are always bound parameters.
+import type { Tx as Sql } from '../db/client.js';
+import { columnTypeOf, type FieldDef } from '../sync/objects.js';
+import type { Value } from '../sync/transform.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- fragments of any row shape compose
+type Fragment = postgres.PendingQuery<any>;
+
+const TEXT_OID = 25;
+
+/** The SQL type a text parameter is cast to before it meets the field's column (a fixed list). */
+export function castOf(field: FieldDef): string {
+  if (field.type === 'number') return field.integer ? 'integer' : 'double precision';
+  return columnTypeOf(field.type);
+}
+
+export function toText(value: Value | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
+}
+
+export const textArray = (sql: Sql, values: (string | null)[]) => sql.array(values as string[], TEXT_OID);
+
+export function join(sql: Sql, parts: Fragment[], separator: string): Fragment {
+  return parts.reduce<Fragment>((acc, part, i) => (i === 0 ? part : sql`${acc}${sql.unsafe(separator)}${part}`), sql``);
+}
+
+/** `t.col = k.v::type`, or a case-insensitive comparison for email fields. */
+export function matches(sql: Sql, table: string, field: FieldDef, keyAlias: string, keyColumn: string): Fragment {
+  const column = sql`${sql(table)}.${sql(field.name)}`;
+  const value = sql`${sql(keyAlias)}.${sql(keyColumn)}`;
+  if (field.type === 'email') return sql`lower(${column}) = lower(${value})`;
+  return sql`${column} = ${value}::${sql.unsafe(castOf(field))}`;
+}
+
+/** A stable identity for key values, matching how the database compares them. */
+export function keyString(fields: FieldDef[], values: (Value | undefined)[]): string {
+  return JSON.stringify(
+    values.map((v, i) => {
+      const text = toText(v);
+      return text !== null && fields[i]!.type === 'email' ? text.toLowerCase() : text;
+    }),
+  );
+}

@@ -1,0 +1,69 @@
+// Reads and commits pages for up to a minute, then hands back to the workflow. Where it starts is
+// read from the run's committed state, so a retry after a crash resumes at the last committed page.
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import { eq } from 'drizzle-orm';
+import { jobs, runs } from '../db/schema.js';
+import { compileFilter } from '../sync/filters.js';
+import { loadObjectMetadata } from '../services/metadata.js';
+import { openSession } from '../services/sessions.js';
+import { invalidConfiguration } from '../sync/errors.js';
+import type { ReadPage, ReadRequest } from '../connectors/types.js';
+import type { ActivityDeps } from './deps.js';
+import { commitPage } from './page.js';
+import { buildPlan } from '../sync/plan.js';
+
+const SLICE_MS = 60_000;
+
+type Settled = { ok: true; page: ReadPage } | { ok: false; error: unknown };
+
+/** A page read that is always awaited later; settling it here keeps a failure from going unhandled. */
+const settle = (promise: Promise<ReadPage>): Promise<Settled> =>
+  promise.then((page) => ({ ok: true as const, page }), (error: unknown) => ({ ok: false as const, error }));
+
+async function unwrap(settled: Promise<Settled>): Promise<ReadPage> {
+  const result = await settled;
+  if (!result.ok) throw result.error;
+  return result.page;
+}
+
+export function createSyncPages(deps: ActivityDeps) {
+  return async function syncPages({ runId }: { runId: string }): Promise<{ done: boolean; pages: number }> {
+    const { db, sql } = deps.database;
+    const [run] = await db.select().from(runs).where(eq(runs.id, runId));
+    if (!run) throw invalidConfiguration(`Run ${runId} does not exist.`);
+    if (run.sourceDone) return { done: true, pages: run.pages };
+    const [job] = await db.select().from(jobs).where(eq(jobs.id, run.jobId));
+    if (!job) throw invalidConfiguration(`The job of run ${runId} was deleted.`);
+    const plan = buildPlan(job, await loadObjectMetadata(db));
+    const keep = compileFilter(job.filters);
+    const session = await openSession(db, deps.secrets, job.connectionId);
+    const idField = session.idField(job.sourceObject);
+    const request = (cursor: unknown): ReadRequest => ({
+      object: job.sourceObject,
+      window: { from: run.windowFrom!, to: run.windowTo! },
+      cursor,
+      filters: job.filters,
+      options: { ...job.options, ...(deps.pageSize ? { pageSize: deps.pageSize } : {}) },
+    });
+
+    const context = Context.current();
+    const deadline = Date.now() + SLICE_MS;
+    let pageNo = run.pages;
+    let next = settle(session.readPage(request(run.cursor ?? null)));
+    for (;;) {
+      const page = await unwrap(next);
+      // Read the next page while this one is written; only when it will certainly be used.
+      const goOn = page.nextCursor !== null && Date.now() < deadline;
+      if (goOn) next = settle(session.readPage(request(page.nextCursor)));
+      await commitPage(sql, { runId, pageNo, plan, keep, idField, records: page.records, nextCursor: page.nextCursor });
+      pageNo++;
+      context.heartbeat({ pages: pageNo });
+      if (context.cancellationSignal.aborted) {
+        if (goOn) await next;
+        throw new CancelledFailure('The run was cancelled; pages committed so far stay.');
+      }
+      if (!goOn) return { done: page.nextCursor === null, pages: pageNo };
+    }
+  };
+}

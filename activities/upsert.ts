@@ -1,0 +1,221 @@
+// Set-based upserts by the job's key: one lookup of existing rows, one insert and one update per
+// page. Records sharing a key inside a page are applied in order, so the later one wins.
+import { randomUUID } from 'node:crypto';
+import type { Tx as Sql } from '../db/client.js';
+import type { FieldDef, ObjectDef } from '../sync/objects.js';
+import type { SyncPlan } from '../sync/plan.js';
+import { valuesEqual } from '../sync/convert.js';
+import { sourceKeyValues, type PreparedRecord, type RecordFailure, type Value } from '../sync/transform.js';
+import { castOf, join, keyString, matches, textArray, toText } from './sql.js';
+
+export interface WriteCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+interface Row {
+  gsid: string;
+  values: Record<string, Value>;
+}
+
+interface Group {
+  key: Value[];
+  records: PreparedRecord[];
+}
+
+type Outcome = 'inserted' | 'updated' | 'unchanged';
+
+/** Serialises writers of one object, so that two jobs never insert the same key twice. */
+export async function lockObjects(sql: Sql, objects: string[]): Promise<void> {
+  for (const object of [...objects].sort()) await sql`select pg_advisory_xact_lock(hashtext(${`syncline:object:${object}`}))`;
+}
+
+export async function upsertPage(
+  sql: Sql,
+  plan: SyncPlan,
+  records: PreparedRecord[],
+  failures: RecordFailure[],
+): Promise<WriteCounts> {
+  const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
+  let pending = records;
+  const personChanged = new Set<PreparedRecord>();
+  if (plan.person && plan.personKey) pending = await resolvePersons(sql, plan, pending, failures, personChanged);
+
+  const fail = (record: PreparedRecord, reason: string) =>
+    failures.push({ sourceId: record.sourceId, keyValues: sourceKeyValues(record.source, plan), reason, source: record.source });
+
+  const groups = new Map<string, Group>();
+  for (const record of pending) {
+    const key = plan.keyFields.map((f) => record.values[f.name] ?? null);
+    const empty = plan.keyFields.filter((f, i) => key[i] === null && !(plan.person && f.name === 'company_id'));
+    if (empty.length > 0) {
+      fail(record, `empty upsert key ${empty.map((f) => f.name).join(', ')}: the source record has no value for it`);
+      continue;
+    }
+    const id = keyString(plan.keyFields, key);
+    const group = groups.get(id) ?? { key, records: [] };
+    group.records.push(record);
+    groups.set(id, group);
+  }
+
+  const existing = await findExisting(sql, plan.object, plan.keyFields, [...groups.values()].map((g) => g.key));
+  const inserts: Row[] = [];
+  const updates: Row[] = [];
+  for (const [id, group] of groups) {
+    const matchesFound = existing.get(id) ?? [];
+    if (matchesFound.length > 1) {
+      for (const record of group.records) fail(record, `${matchesFound.length} ${plan.object.name} records match upsert key ${describeKey(plan.keyFields, group.key)}; make the key unique`);
+      continue;
+    }
+    let current: Row | null = matchesFound[0] ?? null;
+    if (!current && plan.modificationType === 'update') {
+      for (const record of group.records) fail(record, `no matching record: no ${plan.object.name} has ${describeKey(plan.keyFields, group.key)} (the job only updates)`);
+      continue;
+    }
+    let isNew = false;
+    for (const record of group.records) {
+      const outcome: Outcome = !current ? 'inserted' : changes(current, record.values) || personChanged.has(record) ? 'updated' : 'unchanged';
+      counts[outcome]++;
+      if (!current) {
+        current = { gsid: randomUUID(), values: {} };
+        isNew = true;
+      }
+      current = { gsid: current.gsid, values: { ...current.values, ...record.values } };
+    }
+    if (!current) continue;
+    if (isNew) inserts.push(current);
+    else if (changes(matchesFound[0]!, current.values)) updates.push(current);
+  }
+  await insertRows(sql, plan.object, inserts);
+  await updateRows(sql, plan.object, updates);
+  return counts;
+}
+
+function changes(row: Row, values: Record<string, Value>): boolean {
+  return Object.entries(values).some(([name, value]) => !valuesEqual(row.values[name] ?? null, value, typeOfValue(value)));
+}
+
+const typeOfValue = (value: Value): 'datetime' | 'number' | 'boolean' | 'string' =>
+  value instanceof Date ? 'datetime' : typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'boolean' : 'string';
+
+function describeKey(fields: FieldDef[], key: Value[]): string {
+  return fields.map((f, i) => `${f.name} = ${JSON.stringify(toText(key[i] ?? null))}`).join(' and ');
+}
+
+/**
+ * Persons are found by their resolution key (email, without case). Each one is inserted or
+ * updated once per page with its latest values; the company person then points at it.
+ */
+async function resolvePersons(
+  sql: Sql,
+  plan: SyncPlan,
+  records: PreparedRecord[],
+  failures: RecordFailure[],
+  changed: Set<PreparedRecord>,
+): Promise<PreparedRecord[]> {
+  const person = plan.person!;
+  const key = plan.personKey!;
+  const kept: PreparedRecord[] = [];
+  const groups = new Map<string, Group>();
+  for (const record of records) {
+    const value = record.personValues[key.name] ?? null;
+    if (value === null) {
+      failures.push({ sourceId: record.sourceId, keyValues: sourceKeyValues(record.source, plan), reason: `empty person key ${key.name}: a company person needs a person`, source: record.source });
+      continue;
+    }
+    const id = keyString([key], [value]);
+    const group = groups.get(id) ?? { key: [value], records: [] };
+    group.records.push(record);
+    groups.set(id, group);
+    kept.push(record);
+  }
+  const existing = await findExisting(sql, person, [key], [...groups.values()].map((g) => g.key));
+  const inserts: Row[] = [];
+  const updates: Row[] = [];
+  for (const [id, group] of groups) {
+    const found = existing.get(id)?.[0] ?? null;
+    if (!found && plan.modificationType === 'update') {
+      for (const record of group.records) {
+        failures.push({ sourceId: record.sourceId, keyValues: sourceKeyValues(record.source, plan), reason: `no matching record: no person has ${key.name} = ${JSON.stringify(toText(group.key[0] ?? null))} (the job only updates)`, source: record.source });
+        kept.splice(kept.indexOf(record), 1);
+      }
+      continue;
+    }
+    let current: Row = found ?? { gsid: randomUUID(), values: {} };
+    for (const record of group.records) {
+      if (changes(current, record.personValues)) changed.add(record);
+      current = { gsid: current.gsid, values: { ...current.values, ...record.personValues } };
+      record.values[plan.object.resolves!.via] = current.gsid;
+    }
+    if (!found) inserts.push(current);
+    else if (changes(found, current.values)) updates.push(current);
+  }
+  await insertRows(sql, person, inserts);
+  await updateRows(sql, person, updates);
+  return kept;
+}
+
+async function findExisting(sql: Sql, object: ObjectDef, keyFields: FieldDef[], keys: Value[][]): Promise<Map<string, Row[]>> {
+  const result = new Map<string, Row[]>();
+  if (keys.length === 0) return result;
+  const columns = keyFields.map((_, i) => `v${i}`);
+  const arrays = keyFields.map((_, i) => sql`${textArray(sql, keys.map((k) => toText(k[i] ?? null)))}::text[]`);
+  // A null key part (a company person without a company) matches a null column.
+  const conditions = keyFields.map((f, i) =>
+    sql`(${matches(sql, 't', f, 'k', columns[i]!)} or (t.${sql(f.name)} is null and k.${sql(columns[i]!)} is null))`,
+  );
+  const writable = object.fields.filter((f) => !f.readOnly).map((f) => f.name);
+  const rows = await sql<Record<string, Value>[]>`
+    select k.idx, t.gsid, ${sql(writable)}
+    from unnest(${join(sql, arrays, ', ')}) with ordinality as k(${sql.unsafe(columns.join(', '))}, idx)
+    join ${sql(object.name)} as t on ${join(sql, conditions, ' and ')}`;
+  for (const row of rows) {
+    const id = keyString(keyFields, keys[Number(row.idx) - 1]!);
+    const list = result.get(id) ?? [];
+    const values: Record<string, Value> = {};
+    for (const name of writable) values[name] = row[name] ?? null;
+    list.push({ gsid: String(row.gsid), values });
+    result.set(id, list);
+  }
+  return result;
+}
+
+function columnsOf(object: ObjectDef, rows: Row[]): FieldDef[] {
+  const names = new Set(rows.flatMap((r) => Object.keys(r.values)));
+  return object.fields.filter((f) => names.has(f.name) && !f.readOnly);
+}
+
+async function insertRows(sql: Sql, object: ObjectDef, rows: Row[]): Promise<void> {
+  if (rows.length === 0) return;
+  const fields = columnsOf(object, rows);
+  const arrays = [textArray(sql, rows.map((r) => r.gsid)), ...fields.map((f) => textArray(sql, rows.map((r) => toText(r.values[f.name]))))];
+  const columns = ['gsid', ...fields.map((f) => f.name)];
+  const aliases = columns.map((_, i) => `c${i}`);
+  const selects = [sql`u.c0`, ...fields.map((f, i) => sql`u.${sql(`c${i + 1}`)}::${sql.unsafe(castOf(f))}`)];
+  await sql`
+    insert into ${sql(object.name)} (${sql(columns)})
+    select ${join(sql, selects, ', ')}
+    from unnest(${join(sql, arrays.map((a) => sql`${a}::text[]`), ', ')}) as u(${sql.unsafe(aliases.join(', '))})`;
+}
+
+async function updateRows(sql: Sql, object: ObjectDef, rows: Row[]): Promise<void> {
+  if (rows.length === 0) return;
+  // Rows with different sets of mapped fields never share a page in practice; group to be safe.
+  const bySignature = new Map<string, Row[]>();
+  for (const row of rows) {
+    const signature = Object.keys(row.values).sort().join(',');
+    bySignature.set(signature, [...(bySignature.get(signature) ?? []), row]);
+  }
+  for (const group of bySignature.values()) {
+    const fields = columnsOf(object, group);
+    const arrays = [textArray(sql, group.map((r) => r.gsid)), ...fields.map((f) => textArray(sql, group.map((r) => toText(r.values[f.name]))))];
+    const aliases = ['c0', ...fields.map((_, i) => `c${i + 1}`)];
+    const sets = fields.map((f, i) => sql`${sql(f.name)} = u.${sql(`c${i + 1}`)}::${sql.unsafe(castOf(f))}`);
+    await sql`
+      update ${sql(object.name)} as t
+      set ${join(sql, sets, ', ')}, modified_at = now()
+      from unnest(${join(sql, arrays.map((a) => sql`${a}::text[]`), ', ')}) as u(${sql.unsafe(aliases.join(', '))})
+      where t.gsid = u.c0`;
+  }
+}

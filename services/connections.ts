@@ -1,0 +1,94 @@
+// Connections: created with their connector's out-of-the-box jobs, secrets sealed, every change audited.
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { connections, jobs, type ConnectionRow } from '../db/schema.js';
+import { findConnector } from '../connectors/registry.js';
+import type { Connector } from '../connectors/types.js';
+import { badRequest, conflict, type ErrorDetail } from '../api/errors.js';
+import { MASK, type SecretBox } from './secrets.js';
+import { recordAudit } from './audit.js';
+import { jobRowsFromTemplates } from './jobs.js';
+
+export interface ConnectionDocument {
+  id: string;
+  connector: string;
+  name: string;
+  config: Record<string, unknown>;
+  status: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function connectorOrFail(id: string): Connector {
+  const connector = findConnector(id);
+  if (!connector) throw badRequest(`connector "${id}" is not available; GET /v1/connectors lists them`, [{ path: '/connector', message: 'unknown connector' }]);
+  return connector;
+}
+
+/** Splits config into stored settings and secrets, refusing fields the connector does not know. */
+export function splitConfig(connector: Connector, config: Record<string, unknown>, partial: boolean) {
+  const problems: ErrorDetail[] = [];
+  const settings: Record<string, unknown> = {};
+  const secrets: Record<string, string> = {};
+  for (const [name, value] of Object.entries(config)) {
+    const field = connector.configFields.find((f) => f.name === name);
+    if (!field) {
+      problems.push({ path: `/config/${name}`, message: `${connector.name} has no setting "${name}"; known settings: ${connector.configFields.map((f) => f.name).join(', ')}` });
+    } else if (field.secret) {
+      if (typeof value !== 'string' || value.length === 0 || value.length > 4096) problems.push({ path: `/config/${name}`, message: `${name} must be a non-empty string` });
+      else if (value !== MASK) secrets[name] = value;
+    } else {
+      settings[name] = value;
+    }
+  }
+  if (!partial) {
+    for (const field of connector.configFields) {
+      if (field.required && config[field.name] === undefined) problems.push({ path: `/config/${field.name}`, message: `${field.name} is required: ${field.description}` });
+      if (!field.secret && settings[field.name] === undefined && field.default !== undefined) settings[field.name] = field.default;
+    }
+  }
+  problems.push(...connector.validateConfig(settings));
+  if (problems.length > 0) throw badRequest(problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+  return { settings, secrets };
+}
+
+export function toConnectionDocument(row: ConnectionRow): ConnectionDocument {
+  const connector = findConnector(row.connector);
+  const masked: Record<string, unknown> = { ...row.config };
+  for (const field of connector?.configFields ?? []) if (field.secret) masked[field.name] = row.secrets ? MASK : null;
+  return { id: row.id, connector: row.connector, name: row.name, config: masked, status: row.status, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+}
+
+/** What the audit log may show of a connection: its settings with every secret masked. */
+export function auditedConnection(row: ConnectionRow): Record<string, unknown> {
+  const doc = toConnectionDocument(row);
+  return { name: doc.name, config: doc.config };
+}
+
+export async function createConnection(
+  db: Db,
+  box: SecretBox,
+  actor: string,
+  id: string,
+  input: { connector: string; name: string; config: Record<string, unknown> },
+  newJobId: () => string,
+): Promise<ConnectionRow> {
+  const connector = connectorOrFail(input.connector);
+  const { settings, secrets } = splitConfig(connector, input.config, false);
+  return db.transaction(async (tx) => {
+    if (connector.maxConnections !== null) {
+      const existing = await tx.select({ id: connections.id }).from(connections).where(eq(connections.connector, connector.id)).for('update');
+      if (existing.length >= connector.maxConnections) {
+        throw conflict('connection_limit', `${connector.name} allows ${connector.maxConnections} connection${connector.maxConnections === 1 ? '' : 's'}, and connection ${existing[0]!.id} exists; edit or delete it instead.`);
+      }
+    }
+    const [row] = await tx
+      .insert(connections)
+      .values({ id, connector: connector.id, name: input.name, config: settings, secrets: Object.keys(secrets).length ? box.seal(secrets) : null })
+      .returning();
+    const templates = connector.outOfTheBoxJobs(input.name, settings);
+    if (templates.length > 0) await tx.insert(jobs).values(jobRowsFromTemplates(id, templates, newJobId));
+    await recordAudit(tx, actor, { type: 'connection', id, name: input.name, connector: connector.id, connectionId: id }, null, auditedConnection(row!));
+    return row!;
+  });
+}

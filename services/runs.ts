@@ -1,0 +1,19 @@
+import type { RunRow } from '../db/schema.js';
+
+export function toRunDocument(row: RunRow) {
+  return {
+    id: row.id,
+    jobId: row.jobId,
+    chainRunId: row.chainRunId,
+    trigger: row.trigger,
+    status: row.status,
+    window: { from: row.windowFrom?.toISOString() ?? null, to: row.windowTo?.toISOString() ?? null },
+    counts: { fetched: row.fetched, filtered: row.filtered, inserted: row.inserted, updated: row.updated, unchanged: row.unchanged, failed: row.failed },
+    progress: { recordsProcessed: row.fetched, pages: row.pages },
+    error: row.error ?? null,
+    workflowId: row.workflowId,
+    queuedAt: row.queuedAt.toISOString(),
+    startedAt: row.startedAt?.toISOString() ?? null,
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,16 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { connections } from '../db/schema.js';
+import { findConnector } from '../connectors/registry.js';
+import type { ConnectorSession } from '../connectors/types.js';
+import { invalidConfiguration } from '../sync/errors.js';
+import type { SecretBox } from './secrets.js';
+
+/** Opens a session on a connection's source, decrypting its credentials only here. */
+export async function openSession(db: Db, secrets: SecretBox, connectionId: string): Promise<ConnectorSession> {
+  const [connection] = await db.select().from(connections).where(eq(connections.id, connectionId));
+  if (!connection) throw invalidConfiguration(`Connection ${connectionId} no longer exists.`);
+  const connector = findConnector(connection.connector);
+  if (!connector) throw invalidConfiguration(`Connector "${connection.connector}" is not available in this version of Syncline.`);
+  return connector.open({ config: connection.config, secrets: secrets.open(connection.secrets) });
+}

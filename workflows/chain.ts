@@ -1,0 +1,40 @@
+// One run of a job chain (`chain:<chainId>:run:<n>`): members one after the other, each through its
+// own job workflow; a member that does not succeed stops the chain.
+import { ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { runFinishedSignal, type ChainRunInput, type RunFinished } from './types.js';
+
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: ['INVALID_CONFIGURATION'] },
+});
+
+export async function chainRunWorkflow(input: ChainRunInput): Promise<{ status: string }> {
+  const finished = new Map<string, RunFinished>();
+  setHandler(runFinishedSignal, (run: RunFinished) => {
+    finished.set(run.runId, run);
+  });
+  try {
+    for (const jobId of input.jobIds) {
+      const { runId } = await acts.requestRun({
+        jobId,
+        request: { trigger: 'chain', chainRunId: input.chainRunId, notify: [workflowInfo().workflowId] },
+        requestId: `${input.chainRunId}:${jobId}`,
+      });
+      await condition(() => finished.has(runId));
+      const outcome = finished.get(runId)!;
+      if (outcome.status !== 'success' && outcome.status !== 'partial_success') {
+        const message = `Chain stopped: member job ${jobId} ended ${outcome.status}${outcome.error ? ` (${outcome.error.message})` : ''}.`;
+        await acts.finishChainRun({ chainRunId: input.chainRunId, status: 'failure', error: { code: 'CHAIN_MEMBER_FAILED', message } });
+        throw ApplicationFailure.nonRetryable(message, 'CHAIN_MEMBER_FAILED');
+      }
+    }
+    await acts.finishChainRun({ chainRunId: input.chainRunId, status: 'success', error: null });
+    return { status: 'success' };
+  } catch (error) {
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(() => acts.finishChainRun({ chainRunId: input.chainRunId, status: 'cancelled', error: null }));
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,227 @@
+// A job's long-lived workflow (`job:<jobId>`): the one owner of its runs and its watermark.
+// Triggers queue here, so a job never runs twice at once and no trigger is lost.
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowCancellationType,
+  ChildWorkflowFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  executeChild,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { runIdOf, searchAttributeKeys, workflowIds } from '../temporal/names.js';
+import type { RunStatus, StoredError } from '../sync/types.js';
+import {
+  cancelRunSignal,
+  deleteJobSignal,
+  resetWatermarkUpdate,
+  runFinishedSignal,
+  stateQuery,
+  triggerUpdate,
+  type JobStateView,
+  type JobWorkflowState,
+  type QueuedRun,
+  type RunFinished,
+  type TriggerRequest,
+  type TriggerResult,
+} from './types.js';
+import { syncRunWorkflow } from './run.js';
+
+const bookkeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+const notifications = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
+});
+
+/** Bounds history even when Temporal has not suggested continue-as-new yet. */
+const RUNS_PER_HISTORY = 100;
+
+export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
+  const state: JobWorkflowState = initial;
+  let running: QueuedRun | null = null;
+  let runningScope: CancellationScope | null = null;
+  let deleting = false;
+  let runsThisHistory = 0;
+  let notifying = 0;
+
+  const view = (): JobStateView => ({
+    watermark: state.watermark,
+    running: running?.runId ?? null,
+    queued: state.queue.map((q) => q.runId),
+  });
+
+  setHandler(stateQuery, view);
+
+  setHandler(
+    triggerUpdate,
+    async (request: TriggerRequest): Promise<TriggerResult> => {
+      const incremental = request.trigger !== 'import_from_date';
+      const waiting = incremental ? state.queue.find((q) => q.incremental) : undefined;
+      if (waiting) {
+        // Repeated incremental triggers coalesce: the queued run will read everything up to its start.
+        waiting.notify.push(...(request.notify ?? []));
+        return { runId: waiting.runId, workflowId: workflowIds.jobRun(state.jobId, waiting.n), status: 'queued' };
+      }
+      const n = state.nextRun++;
+      const queued: QueuedRun = {
+        runId: runIdOf(state.jobId, n),
+        n,
+        trigger: request.trigger,
+        incremental,
+        window: request.window ?? null,
+        chainRunId: request.chainRunId ?? null,
+        parentRunId: request.parentRunId ?? null,
+        notify: request.notify ?? [],
+      };
+      const busy = running !== null || state.queue.length > 0;
+      await bookkeeping.recordRunQueued({
+        runId: queued.runId,
+        jobId: state.jobId,
+        n,
+        trigger: queued.trigger,
+        window: queued.window,
+        chainRunId: queued.chainRunId,
+        parentRunId: queued.parentRunId,
+        workflowId: workflowIds.jobRun(state.jobId, n),
+      });
+      state.queue.push(queued);
+      return { runId: queued.runId, workflowId: workflowIds.jobRun(state.jobId, n), status: busy ? 'queued' : 'running' };
+    },
+    {
+      validator: (request: TriggerRequest) => {
+        if (deleting) throw new Error('This job is being deleted.');
+        if (request.trigger === 'import_from_date' && !request.window?.from) {
+          throw new Error('Import From Date needs window.from.');
+        }
+      },
+    },
+  );
+
+  setHandler(resetWatermarkUpdate, async () => {
+    state.watermark = null;
+    await bookkeeping.mirrorJobState({ jobId: state.jobId, watermark: null });
+    return view();
+  });
+
+  setHandler(cancelRunSignal, (runId: string) => {
+    if (running?.runId === runId) {
+      runningScope?.cancel();
+      return;
+    }
+    const index = state.queue.findIndex((q) => q.runId === runId);
+    if (index >= 0) {
+      const [dropped] = state.queue.splice(index, 1);
+      void finishQueuedAsCancelled(dropped!);
+    }
+  });
+
+  setHandler(deleteJobSignal, () => {
+    deleting = true;
+    runningScope?.cancel();
+  });
+
+  async function finishQueuedAsCancelled(run: QueuedRun): Promise<void> {
+    await bookkeeping.finishRun({ runId: run.runId, outcome: { status: 'cancelled', error: null } });
+    await tell(run, { runId: run.runId, jobId: state.jobId, status: 'cancelled', error: null });
+  }
+
+  async function tell(run: QueuedRun, finished: RunFinished): Promise<void> {
+    for (const workflowId of run.notify) {
+      try {
+        await getExternalWorkflowHandle(workflowId).signal(runFinishedSignal, finished);
+      } catch (error) {
+        // The waiter may have been cancelled or terminated meanwhile; nobody else is waiting.
+        log.warn('could not tell a waiting workflow that a run ended', { workflowId, runId: run.runId, error: String(error) });
+      }
+    }
+  }
+
+  async function execute(run: QueuedRun): Promise<{ status: RunStatus; error: StoredError | null }> {
+    const prepared = await bookkeeping.prepareRun({
+      runId: run.runId,
+      jobId: state.jobId,
+      incremental: run.incremental,
+      watermark: state.watermark,
+      window: run.window,
+    });
+    if ('error' in prepared) {
+      await bookkeeping.finishRun({ runId: run.runId, outcome: { status: 'failure', error: prepared.error } });
+      return { status: 'failure', error: prepared.error };
+    }
+    runningScope = new CancellationScope();
+    try {
+      const result = await runningScope.run(() =>
+        executeChild(syncRunWorkflow, {
+          workflowId: workflowIds.jobRun(state.jobId, run.n),
+          args: [{ runId: run.runId, jobId: state.jobId, connectionId: prepared.connectionId, trigger: run.trigger, window: prepared.window, outageBudgetSeconds: prepared.outageBudgetSeconds }],
+          cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+          memo: { jobName: prepared.jobName, runId: run.runId },
+          typedSearchAttributes: [
+            { key: searchAttributeKeys.jobId, value: state.jobId },
+            { key: searchAttributeKeys.connectionId, value: prepared.connectionId },
+            { key: searchAttributeKeys.trigger, value: run.trigger },
+            ...(prepared.chainId ? [{ key: searchAttributeKeys.chainId, value: prepared.chainId }] : []),
+          ],
+        }),
+      );
+      // Only an incremental run that ended on its own feet moves the watermark.
+      if (run.incremental && (result.status === 'success' || result.status === 'partial_success')) {
+        state.watermark = prepared.window.to;
+        await bookkeeping.mirrorJobState({ jobId: state.jobId, watermark: state.watermark });
+      }
+      return { status: result.status, error: result.error };
+    } catch (error) {
+      return outcomeOfFailure(error);
+    } finally {
+      runningScope = null;
+    }
+  }
+
+  /** Notifications go out beside the next run: a mail server that is down never holds a job up. */
+  async function notify(runId: string): Promise<void> {
+    notifying++;
+    try {
+      await notifications.notifyRun({ runId });
+    } catch (error) {
+      log.warn('run notification could not be delivered', { runId, error: String(error) });
+    } finally {
+      notifying--;
+    }
+  }
+
+  while (!deleting) {
+    await condition(() => deleting || state.queue.length > 0 || workflowInfo().continueAsNewSuggested || runsThisHistory >= RUNS_PER_HISTORY);
+    if (deleting) break;
+    if (workflowInfo().continueAsNewSuggested || runsThisHistory >= RUNS_PER_HISTORY) {
+      await condition(() => allHandlersFinished() && notifying === 0);
+      return continueAsNew<typeof jobWorkflow>(state);
+    }
+    const next = state.queue.shift()!;
+    running = next;
+    const outcome = await execute(next);
+    running = null;
+    runsThisHistory++;
+    await tell(next, { runId: next.runId, jobId: state.jobId, ...outcome });
+    void notify(next.runId);
+  }
+  await condition(allHandlersFinished);
+}
+
+function outcomeOfFailure(error: unknown): { status: RunStatus; error: StoredError | null } {
+  if (isCancellation(error)) return { status: 'cancelled', error: null };
+  const cause = error instanceof ChildWorkflowFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure) return { status: 'failure', error: { code: cause.type ?? 'INTERNAL', message: cause.message } };
+  return { status: 'failure', error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) } };
+}

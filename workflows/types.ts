@@ -1,0 +1,85 @@
+// Messages and payloads of Syncline's workflows. Plain JSON only: it survives continue-as-new and
+// stays small (no record data ever travels here).
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RunCounts, RunStatus, RunTrigger, StoredError } from '../sync/types.js';
+
+export interface IsoWindow {
+  from: string;
+  to: string;
+}
+
+export interface TriggerRequest {
+  trigger: RunTrigger;
+  /** Import From Date only. */
+  window?: { from: string; to?: string | null };
+  chainRunId?: string | null;
+  parentRunId?: string | null;
+  /** Workflow ids to tell when this run ends (a dependent run, a chain run). */
+  notify?: string[];
+}
+
+export interface TriggerResult {
+  runId: string;
+  workflowId: string;
+  status: 'queued' | 'running';
+}
+
+export interface QueuedRun {
+  runId: string;
+  n: number;
+  trigger: RunTrigger;
+  incremental: boolean;
+  window: { from: string; to?: string | null } | null;
+  chainRunId: string | null;
+  parentRunId: string | null;
+  notify: string[];
+}
+
+export interface JobWorkflowState {
+  jobId: string;
+  watermark: string | null;
+  nextRun: number;
+  queue: QueuedRun[];
+}
+
+export interface JobStateView {
+  watermark: string | null;
+  running: string | null;
+  queued: string[];
+}
+
+export interface RunFinished {
+  runId: string;
+  jobId: string;
+  status: RunStatus;
+  error: StoredError | null;
+}
+
+export interface SyncRunInput {
+  runId: string;
+  jobId: string;
+  connectionId: string;
+  trigger: RunTrigger;
+  window: IsoWindow;
+  outageBudgetSeconds: number;
+}
+
+export interface SyncRunResult {
+  status: RunStatus;
+  counts: RunCounts;
+  error: StoredError | null;
+}
+
+export interface ChainRunInput {
+  chainId: string;
+  chainRunId: string;
+  jobIds: string[];
+}
+
+export const triggerUpdate = defineUpdate<TriggerResult, [TriggerRequest]>('trigger');
+export const resetWatermarkUpdate = defineUpdate<JobStateView, []>('resetWatermark');
+export const cancelRunSignal = defineSignal<[string]>('cancelRun');
+export const deleteJobSignal = defineSignal('deleteJob');
+export const stateQuery = defineQuery<JobStateView>('state');
+/** Sent by a job workflow to whoever asked to be told when a run ends. */
+export const runFinishedSignal = defineSignal<[RunFinished]>('runFinished');
