@@ -1,0 +1,71 @@
+// The Fastify application: external plugins, then Syncline's services, then routes.
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ApiToken } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { SecretBox } from '../services/secrets.js';
+import type { TemporalContext } from '../temporal/context.js';
+import { registerAuth } from './plugins/auth.js';
+import { registerErrorHandler } from './plugins/error-handler.js';
+import { registerValidation } from './plugins/validation.js';
+import { ErrorBody } from './schemas/common.js';
+import { ScheduleBody, JobDocument } from './schemas/jobs.js';
+import { RunDocument } from './schemas/runs.js';
+import { healthRoutes } from './routes/health.js';
+import { connectionRoutes } from './routes/connections.js';
+import { jobRoutes } from './routes/jobs.js';
+import { runRoutes } from './routes/runs.js';
+import { objectRoutes } from './routes/objects.js';
+
+export interface AppServices {
+  database: Database;
+  temporal: TemporalContext;
+  secrets: SecretBox;
+  tokens: ApiToken[];
+  publicUrl: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: AppServices;
+  }
+}
+
+export type App = FastifyInstance;
+
+export async function buildApp(services: AppServices, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerValidation(app);
+  registerErrorHandler(app);
+  app.addSchema(ErrorBody);
+  app.addSchema(ScheduleBody);
+  app.addSchema(JobDocument);
+  app.addSchema(RunDocument);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Syncline API', version: '1.0.0', description: 'Data sync jobs from customer-success sources into the data platform, run as durable Temporal workflows.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.decorate('services', services);
+  registerAuth(app, services.tokens);
+
+  await app.register(healthRoutes);
+  await app.register(connectionRoutes, { prefix: '/v1' });
+  await app.register(jobRoutes, { prefix: '/v1' });
+  await app.register(runRoutes, { prefix: '/v1' });
+  await app.register(objectRoutes, { prefix: '/v1' });
+  return app;
+}

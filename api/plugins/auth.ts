@@ -1,0 +1,29 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ApiToken, Role } from '../../config.js';
+import { ApiError } from '../errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: { name: string; role: Role };
+  }
+}
+
+const OPEN_PATHS = new Set(['/healthz', '/openapi.json']);
+
+/** Bearer tokens with roles: viewers read, admins read and write. */
+export function registerAuth(app: FastifyInstance, tokens: ApiToken[]): void {
+  const byToken = new Map(tokens.map((t) => [t.token, t]));
+  app.decorateRequest('actor', null as unknown as FastifyRequest['actor']);
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?')[0]!;
+    if (OPEN_PATHS.has(path) || path === '/docs' || path.startsWith('/docs/')) return;
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    const token = match ? byToken.get(match[1]!.trim()) : undefined;
+    if (!token) throw new ApiError(401, 'unauthorized', 'Send a valid API token as "Authorization: Bearer <token>".');
+    request.actor = { name: token.name, role: token.role };
+    if (request.method !== 'GET' && request.method !== 'HEAD' && token.role !== 'admin') {
+      throw new ApiError(403, 'forbidden', `The token "${token.name}" is a viewer token and can only read; use an admin token to make changes.`);
+    }
+  });
+}

@@ -1,0 +1,196 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { and, desc, eq, lt } from 'drizzle-orm';
+import { connections, jobState, jobs, runs, type JobRow } from '../../db/schema.js';
+import { findConnector } from '../../connectors/registry.js';
+import { recordAudit } from '../../services/audit.js';
+import { newId } from '../../services/ids.js';
+import { DEFAULT_NOTIFICATIONS, assertLockedKept, assertRunnable, auditedJob, keepLockFlags, toJobDocument, validateJob } from '../../services/jobs.js';
+import { removeJob } from '../../services/job-lifecycle.js';
+import { toRunDocument } from '../../services/runs.js';
+import { triggerJob } from '../../temporal/jobs.js';
+import { workflowIds } from '../../temporal/names.js';
+import { deleteJobSchedule, upsertJobSchedule, validateSchedule } from '../../temporal/schedules.js';
+import { resetWatermarkUpdate, stateQuery, type JobStateView, type TriggerRequest } from '../../workflows/types.js';
+import type { Schedule } from '../../sync/types.js';
+import { badRequest, notFound, unprocessable } from '../errors.js';
+import { decodeCursor, pageOf } from '../paging.js';
+import { IdParams, Page, PageQuery, errorResponses } from '../schemas/common.js';
+import { ImportFromDateBody, JobCreate, JobPatch, JobStateAnswer, ScheduleBody, TriggerAnswer } from '../schemas/jobs.js';
+import { RunDocument } from '../schemas/runs.js';
+
+const JobRef = Type.Ref('Job');
+
+export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const services = app.services;
+  const { db } = services.database;
+
+  const load = async (id: string): Promise<JobRow> => {
+    const [row] = await db.select().from(jobs).where(eq(jobs.id, id));
+    if (!row) throw notFound('Job', id);
+    return row;
+  };
+  const audit = (actor: string, before: JobRow | null, after: JobRow | null, info: string | null = null) => {
+    const job = (after ?? before)!;
+    return recordAudit(db, actor, { type: 'job', id: job.id, name: job.name, connectionId: job.connectionId, jobId: job.id }, before && auditedJob(before), after && auditedJob(after), info);
+  };
+  const trigger = async (job: JobRow, request: TriggerRequest) => {
+    assertRunnable(job);
+    return triggerJob(services.temporal, db, job.id, request);
+  };
+
+  app.get(
+    '/jobs',
+    { schema: { summary: 'List jobs', querystring: Type.Intersect([PageQuery, Type.Object({ connectionId: Type.Optional(Type.String({ maxLength: 200 })) })]), response: { 200: Page(JobRef), ...errorResponses } } },
+    async (request) => {
+      const limit = request.query.limit ?? 50;
+      const after = decodeCursor(request.query.cursor);
+      const rows = await db
+        .select()
+        .from(jobs)
+        .where(and(request.query.connectionId ? eq(jobs.connectionId, request.query.connectionId) : undefined, after ? lt(jobs.id, after) : undefined))
+        .orderBy(desc(jobs.id))
+        .limit(limit + 1);
+      return pageOf(rows.map(toJobDocument), limit, (j) => j.id);
+    },
+  );
+
+  app.post('/jobs', { schema: { summary: 'Create a custom job', body: JobCreate, response: { 201: JobRef, ...errorResponses } } }, async (request, reply) => {
+    const body = request.body;
+    const [connection] = await db.select().from(connections).where(eq(connections.id, body.connectionId));
+    if (!connection) throw badRequest(`connectionId "${body.connectionId}" does not exist`, [{ path: '/connectionId', message: 'unknown connection' }]);
+    const connector = findConnector(connection.connector);
+    if (!connector?.allowsCustomJobs) {
+      throw unprocessable('custom_jobs_not_allowed', `${connector?.name ?? connection.connector} connections only have their out-of-the-box jobs; edit those instead of creating a custom job.`);
+    }
+    const strip = <T extends { locked?: boolean }>(items: T[]) => keepLockFlags(items, [], () => false);
+    const row: JobRow = {
+      id: newId('job'),
+      connectionId: connection.id,
+      name: body.name,
+      sourceObject: body.source.object,
+      targetObject: body.target.object,
+      modificationType: body.modificationType ?? 'upsert',
+      mappings: strip(body.mappings),
+      derivedMappings: strip(body.derivedMappings ?? []),
+      filters: { conditions: strip(body.filters?.conditions ?? []), logic: body.filters?.logic ?? null },
+      dependsOn: body.dependsOn ?? [],
+      notifications: body.notifications ?? DEFAULT_NOTIFICATIONS,
+      lookbackSeconds: body.lookbackSeconds ?? 300,
+      outageBudgetSeconds: body.outageBudgetSeconds ?? 21600,
+      options: body.options ?? {},
+      schedule: null,
+      outOfTheBox: false,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    };
+    await validateJob(db, row);
+    const [created] = await db.insert(jobs).values(row).returning();
+    await audit(request.actor.name, null, created!);
+    return reply.status(201).send(toJobDocument(created!));
+  });
+
+  app.get('/jobs/:id', { schema: { summary: 'A job', params: IdParams, response: { 200: JobRef, ...errorResponses } } }, async (request) => toJobDocument(await load(request.params.id)));
+
+  app.patch('/jobs/:id', { schema: { summary: 'Edit a job', params: IdParams, body: JobPatch, response: { 200: JobRef, ...errorResponses } } }, async (request) => {
+    const before = await load(request.params.id);
+    const patch = request.body;
+    assertLockedKept(before, patch);
+    const next: JobRow = {
+      ...before,
+      ...patch,
+      mappings: patch.mappings ? keepLockFlags(patch.mappings, before.mappings, (a, b) => a.target === b.target && a.source === b.source) : before.mappings,
+      derivedMappings: patch.derivedMappings ? keepLockFlags(patch.derivedMappings, before.derivedMappings, (a, b) => a.target === b.target) : before.derivedMappings,
+      filters: patch.filters ? { conditions: keepLockFlags(patch.filters.conditions, before.filters.conditions, (a, b) => a.id === b.id), logic: patch.filters.logic ?? null } : before.filters,
+      updatedAt: new Date(),
+    };
+    await validateJob(db, next);
+    if (before.schedule && next.mappings !== before.mappings) assertRunnable(next);
+    const [after] = await db.update(jobs).set(next).where(eq(jobs.id, before.id)).returning();
+    await audit(request.actor.name, before, after!);
+    return toJobDocument(after!);
+  });
+
+  app.delete('/jobs/:id', { schema: { summary: 'Delete a job and its schedule', params: IdParams, response: { 204: Type.Null(), ...errorResponses } } }, async (request, reply) => {
+    await removeJob(services, request.actor.name, await load(request.params.id));
+    return reply.status(204).send(null);
+  });
+
+  app.put('/jobs/:id/schedule', { schema: { summary: "Set the job's schedule (a Temporal Schedule)", params: IdParams, body: ScheduleBody, response: { 200: JobRef, ...errorResponses } } }, async (request) => {
+    const before = await load(request.params.id);
+    const problems = validateSchedule(request.body);
+    if (problems.length > 0) throw badRequest(problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+    assertRunnable(before);
+    const schedule = request.body as Schedule;
+    await upsertJobSchedule(services.temporal, before, schedule);
+    const [after] = await db.update(jobs).set({ schedule, updatedAt: new Date() }).where(eq(jobs.id, before.id)).returning();
+    await audit(request.actor.name, before, after!);
+    return toJobDocument(after!);
+  });
+
+  app.delete('/jobs/:id/schedule', { schema: { summary: "Remove the job's schedule", params: IdParams, response: { 204: Type.Null(), ...errorResponses } } }, async (request, reply) => {
+    const before = await load(request.params.id);
+    await deleteJobSchedule(services.temporal, before.id);
+    const [after] = await db.update(jobs).set({ schedule: null, updatedAt: new Date() }).where(eq(jobs.id, before.id)).returning();
+    await audit(request.actor.name, before, after!);
+    return reply.status(204).send(null);
+  });
+
+  app.post('/jobs/:id/import-now', { schema: { summary: 'Import Now: an incremental run from the watermark', params: IdParams, response: { 202: TriggerAnswer, ...errorResponses } } }, async (request, reply) => {
+    const job = await load(request.params.id);
+    return reply.status(202).send(await trigger(job, { trigger: 'import_now' }));
+  });
+
+  app.post(
+    '/jobs/:id/import-from-date',
+    { schema: { summary: 'Import From Date: a run over [from, to) that leaves the watermark alone', params: IdParams, body: ImportFromDateBody, response: { 202: TriggerAnswer, ...errorResponses } } },
+    async (request, reply) => {
+      const job = await load(request.params.id);
+      const from = new Date(request.body.from);
+      const to = request.body.to ? new Date(request.body.to) : null;
+      if (to && to.getTime() <= from.getTime()) throw badRequest('to must be later than from', [{ path: '/to', message: `must be later than from (${from.toISOString()})` }]);
+      if (from.getTime() > Date.now()) throw badRequest('from is in the future; nothing could have changed there yet', [{ path: '/from', message: 'must not be in the future' }]);
+      return reply.status(202).send(await trigger(job, { trigger: 'import_from_date', window: { from: from.toISOString(), to: to?.toISOString() ?? null } }));
+    },
+  );
+
+  app.get('/jobs/:id/state', { schema: { summary: "The job's watermark, running and queued runs", params: IdParams, response: { 200: JobStateAnswer, ...errorResponses } } }, async (request) => {
+    const job = await load(request.params.id);
+    try {
+      return await services.temporal.client.workflow.getHandle(workflowIds.job(job.id)).query(stateQuery);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      const [mirror] = await db.select().from(jobState).where(eq(jobState.jobId, job.id));
+      return { watermark: mirror?.watermark?.toISOString() ?? null, running: null, queued: [] } satisfies JobStateView;
+    }
+  });
+
+  app.post('/jobs/:id/reset-watermark', { schema: { summary: 'Reset the watermark: the next Import Now reads from 1970', params: IdParams, response: { 200: JobStateAnswer, ...errorResponses } } }, async (request) => {
+    const job = await load(request.params.id);
+    const [mirror] = await db.select().from(jobState).where(eq(jobState.jobId, job.id));
+    let state: JobStateView;
+    try {
+      state = await services.temporal.client.workflow.getHandle(workflowIds.job(job.id)).executeUpdate(resetWatermarkUpdate);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      await db.update(jobState).set({ watermark: null, updatedAt: new Date() }).where(eq(jobState.jobId, job.id));
+      state = { watermark: null, running: null, queued: [] };
+    }
+    await recordAudit(db, request.actor.name, { type: 'job', id: job.id, name: job.name, connectionId: job.connectionId, jobId: job.id }, { watermark: mirror?.watermark?.toISOString() ?? null }, { watermark: null }, 'watermark reset');
+    return state;
+  });
+
+  app.get('/jobs/:id/runs', { schema: { summary: "The job's runs, newest first", params: IdParams, querystring: PageQuery, response: { 200: Page(Type.Ref(RunDocument)), ...errorResponses } } }, async (request) => {
+    const job = await load(request.params.id);
+    const limit = request.query.limit ?? 50;
+    const after = decodeCursor(request.query.cursor);
+    const rows = await db
+      .select()
+      .from(runs)
+      .where(and(eq(runs.jobId, job.id), after ? lt(runs.n, Number(after)) : undefined))
+      .orderBy(desc(runs.n))
+      .limit(limit + 1);
+    return pageOf(rows.map(toRunDocument), limit, (r) => r.id.slice(r.id.lastIndexOf('-') + 1));
+  });
+};

@@ -1,0 +1,22 @@
+import { Type } from '@sinclair/typebox';
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+export const RunDocument = Type.Object(
+  {
+    id: Type.String(),
+    jobId: Type.String(),
+    chainRunId: Nullable(Type.String()),
+    trigger: Type.String(),
+    status: Type.String(),
+    window: Type.Object({ from: Nullable(Type.String()), to: Nullable(Type.String()) }),
+    counts: Type.Object({ fetched: Type.Integer(), filtered: Type.Integer(), inserted: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer(), failed: Type.Integer() }),
+    progress: Type.Object({ recordsProcessed: Type.Integer(), pages: Type.Integer() }),
+    error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+    workflowId: Type.String(),
+    queuedAt: Type.String(),
+    startedAt: Nullable(Type.String()),
+    finishedAt: Nullable(Type.String()),
+  },
+  { $id: 'Run' },
+);

@@ -1,0 +1,147 @@
+// The real stack for one test file: its own database (from the migrated template), a worker on its
+// own task queue against the shared Temporal dev server, the PX simulator and the API.
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { openDatabase, type Database } from '../../db/client.js';
+import { SecretBox } from '../../services/secrets.js';
+import { createNotifier } from '../../services/notifier.js';
+import type { TemporalContext } from '../../temporal/context.js';
+import { createWorker } from '../../worker.js';
+import { buildApp } from '../../api/app.js';
+import { startPxSimulator, type PxSimulator } from '../../connectors/gainsight-px/simulator/index.js';
+import type { PxDataOptions } from '../../connectors/gainsight-px/simulator/data.js';
+import { createTestDatabase } from './databases.js';
+
+export const ADMIN_TOKEN = 'test-admin-token';
+export const VIEWER_TOKEN = 'test-viewer-token';
+export const PX_KEY = 'px-test-key';
+export const SECRET_KEY = 'test-secret-key-of-enough-length';
+
+let runtimeQuiet = false;
+
+export interface Stack {
+  database: Database;
+  temporal: TemporalContext;
+  app: FastifyInstance;
+  px: PxSimulator | null;
+  secrets: SecretBox;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  px?: PxDataOptions | false;
+  smtpUrl?: string | null;
+  pageSize?: number;
+  /** Start without a worker (to test what happens while none is polling). */
+  worker?: boolean;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  if (!runtimeQuiet) {
+    Runtime.install({ logger: new (await import('@temporalio/worker')).DefaultLogger('WARN') });
+    runtimeQuiet = true;
+  }
+  const address = inject('temporalAddress');
+  const testDb = await createTestDatabase();
+  const database = openDatabase(testDb.url);
+  const connection = await Connection.connect({ address });
+  const temporal: TemporalContext = { client: new Client({ connection }), taskQueue: `syncline-test-${randomBytes(4).toString('hex')}` };
+  const secrets = new SecretBox(SECRET_KEY);
+  const px = options.px === false ? null : await startPxSimulator({ apiKey: PX_KEY, data: options.px ?? { accounts: 20, users: 200, seed: 7 } });
+  const app = await buildApp({
+    database,
+    temporal,
+    secrets,
+    tokens: [
+      { name: 'alice', token: ADMIN_TOKEN, role: 'admin' },
+      { name: 'victor', token: VIEWER_TOKEN, role: 'viewer' },
+    ],
+    publicUrl: 'http://syncline.test',
+  });
+
+  let nativeConnection: NativeConnection | null = null;
+  let worker: Worker | null = null;
+  let running: Promise<void> | null = null;
+  const startWorker = async () => {
+    nativeConnection ??= await NativeConnection.connect({ address });
+    worker = await createWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      deps: {
+        database,
+        secrets,
+        temporal,
+        notifier: createNotifier({ smtpUrl: options.smtpUrl ?? null, from: 'Syncline <syncline@test>', webhookSecret: SECRET_KEY }),
+        ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+      },
+    });
+    running = worker.run();
+  };
+  const stopWorker = async () => {
+    if (!worker) return;
+    worker.shutdown();
+    await running;
+    worker = null;
+  };
+  if (options.worker !== false) await startWorker();
+
+  return {
+    database,
+    temporal,
+    app,
+    px,
+    secrets,
+    startWorker,
+    stopWorker,
+    async stop() {
+      await stopWorker();
+      await app.close();
+      await px?.close();
+      await nativeConnection?.close();
+      await connection.close();
+      await database.close();
+      await testDb.drop();
+    },
+  };
+}
+
+/** Calls the API as a client would, with a token. */
+export async function api<T = unknown>(
+  stack: Stack,
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  url: string,
+  body?: unknown,
+  token: string = ADMIN_TOKEN,
+): Promise<{ status: number; body: T; text: string }> {
+  const response = await stack.app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+  });
+  const text = response.body;
+  const json = text && response.headers['content-type']?.toString().includes('json') ? (JSON.parse(text) as T) : (text as unknown as T);
+  return { status: response.statusCode, body: json, text };
+}
+
+/** Polls until `check` returns a value, or fails after `timeoutMs` naming what it waited for. */
+export async function eventually<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = null;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
