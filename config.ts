@@ -40,3 +40,4 @@ export function parseApiTokens(raw: string | undefined): ApiToken[] | null {
   });
 }
 export const taskQueue = (): string => process.env.SYNCLINE_TASK_QUEUE ?? 'syncline';
+export const apiHost = (): string => process.env.HOST ?? '127.0.0.1';

@@ -91,7 +91,17 @@ export const objectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (after) conditions.push(sql`gsid > ${after}`);
       const where = conditions.reduce((acc, c, i) => (i === 0 ? sql`where ${c}` : sql`${acc} and ${c}`), sql``);
       const rows = await sql<Record<string, unknown>[]>`select * from ${sql(def.name)} ${where} order by gsid limit ${limit + 1}`;
+      const dated = def.fields.filter((f) => f.type === 'datetime' || f.type === 'date');
+      for (const row of rows) {
+        for (const f of dated) if (row[f.name] !== null && row[f.name] !== undefined) row[f.name] = isoOf(row[f.name], f.type);
+      }
       return pageOf(rows, limit, (r) => String(r.gsid));
     },
   );
 };
+
+/** Timestamps leave the API as ISO 8601 UTC; dates as YYYY-MM-DD. */
+function isoOf(value: unknown, type: string): string {
+  const iso = new Date(value instanceof Date ? value : String(value)).toISOString();
+  return type === 'date' ? iso.slice(0, 10) : iso;
+}

@@ -1,0 +1,163 @@
+// `npm run dev`: the whole service on an embedded default. PostgreSQL database created and migrated,
+// the Temporal dev server spawned (unless TEMPORAL_ADDRESS names one), the PX simulator with demo
+// data and a ready demo connection (unless DEMO=0), the worker and the API. Ctrl-C stops it all.
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { eq } from 'drizzle-orm';
+import {
+  apiHost,
+  apiPort,
+  databaseUrl,
+  demoEnabled,
+  intFromEnv,
+  notifyFrom,
+  parseApiTokens,
+  publicUrl,
+  smtpUrl,
+  taskQueue,
+  temporalAddress,
+  temporalNamespace,
+  temporalPort,
+  temporalUiPort,
+  type ApiToken,
+} from '../config.js';
+import { openDatabase, type Database } from '../db/client.js';
+import { migrateDatabase } from '../db/migrate.js';
+import { connections, jobs } from '../db/schema.js';
+import { buildApp } from '../api/app.js';
+import { createWorker } from '../worker.js';
+import { SecretBox } from '../services/secrets.js';
+import { createNotifier } from '../services/notifier.js';
+import { DATA_DIR, secretKey } from '../services/runtime.js';
+import { createConnection } from '../services/connections.js';
+import { newId } from '../services/ids.js';
+import { connectTemporal } from '../temporal/context.js';
+import { startDevServer, type DevServer } from '../temporal/dev-server.js';
+import { startPxSimulator, type PxSimulator } from '../connectors/gainsight-px/simulator/index.js';
+
+const DEMO_PX_KEY = 'px-demo-key';
+const DEMO_CONNECTION = 'Connect to PX';
+
+const stops: (() => Promise<unknown>)[] = [];
+// Our own handlers stop everything in order; the Temporal runtime must not exit on its own.
+Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+
+async function main(): Promise<void> {
+  const tokens = parseApiTokens(process.env.API_TOKENS) ?? devTokens();
+  const key = await secretKey({ allowGenerated: true });
+  const url = databaseUrl();
+  await migrateDatabase(url);
+  const database = openDatabase(url);
+  stops.push(() => database.close());
+
+  let devServer: DevServer | null = null;
+  let address = temporalAddress();
+  if (!address) {
+    devServer = await startDevServer({ port: temporalPort(), uiPort: temporalUiPort(), dbFile: join(DATA_DIR, 'temporal.sqlite') });
+    stops.push(() => devServer!.stop());
+    address = devServer.address;
+  }
+  const temporal = await connectTemporal(address, temporalNamespace(), taskQueue());
+  stops.push(() => temporal.close());
+  const secrets = new SecretBox(key);
+
+  const px = demoEnabled() ? await startPxSimulator({ port: intFromEnv('PX_SIM_PORT', 4010), apiKey: DEMO_PX_KEY, data: { accounts: intFromEnv('PX_SIM_ACCOUNTS', 200), users: intFromEnv('PX_SIM_USERS', 2000), seed: 1 } }) : null;
+  if (px) stops.push(() => px.close());
+
+  const connection = await NativeConnection.connect({ address });
+  const worker = await createWorker({
+    connection,
+    namespace: temporalNamespace(),
+    deps: { database, secrets, temporal, notifier: createNotifier({ smtpUrl: smtpUrl(), from: notifyFrom(), webhookSecret: key }) },
+  });
+  const workerDone = worker.run();
+  stops.unshift(async () => {
+    worker.shutdown();
+    await workerDone;
+    await connection.close();
+  });
+
+  const app = await buildApp({ database, temporal, secrets, tokens, publicUrl: publicUrl() });
+  await app.listen({ port: apiPort(), host: apiHost() });
+  stops.unshift(() => app.close());
+
+  const demoJob = px ? await prepareDemo(database, secrets, px) : null;
+  printWelcome({ tokens, devServer, px, demoJob });
+}
+
+function devTokens(): ApiToken[] {
+  return [{ name: 'dev-admin', token: `dev-${randomBytes(12).toString('base64url')}`, role: 'admin' }];
+}
+
+/**
+ * A ready demo: a PX connection to the simulator whose Company Sync already has its upsert key,
+ * so the first Import Now works. Restarts reuse the connection and point it at the simulator again.
+ */
+async function prepareDemo(database: Database, secrets: SecretBox, px: PxSimulator): Promise<string> {
+  const { db } = database;
+  let [connection] = await db.select().from(connections).where(eq(connections.connector, 'gainsight-px'));
+  if (!connection) {
+    connection = await createConnection(db, secrets, 'demo', newId('conn'), { connector: 'gainsight-px', name: DEMO_CONNECTION, config: { apiKey: DEMO_PX_KEY, baseUrl: px.url } }, () => newId('job'));
+  } else if (connection.config.baseUrl !== px.url) {
+    await db.update(connections).set({ config: { ...connection.config, baseUrl: px.url } }).where(eq(connections.id, connection.id));
+  }
+  const owned = await db.select().from(jobs).where(eq(jobs.connectionId, connection.id));
+  const companySync = owned.find((j) => j.targetObject === 'company' || j.targetObject === 'company_instance')!;
+  if (!companySync.mappings.some((m) => m.upsertKey)) {
+    const mappings = companySync.mappings.map((m) => ({ ...m, upsertKey: m.target === 'px_account_id' }));
+    await db.update(jobs).set({ mappings }).where(eq(jobs.id, companySync.id));
+  }
+  return companySync.id;
+}
+
+function printWelcome(info: { tokens: ApiToken[]; devServer: DevServer | null; px: PxSimulator | null; demoJob: string | null }): void {
+  const base = publicUrl();
+  const admin = info.tokens.find((t) => t.role === 'admin') ?? info.tokens[0]!;
+  const lines = [
+    '',
+    'Syncline is up.',
+    `  API            ${base}/v1`,
+    `  API docs       ${base}/docs`,
+    `  Health         ${base}/healthz`,
+    `  Temporal UI    ${info.devServer ? info.devServer.uiUrl : '(external Temporal at ' + temporalAddress() + ')'}`,
+    ...(info.px ? [`  PX simulator   ${info.px.url}  (API key ${DEMO_PX_KEY})`] : []),
+    `  API token      ${admin.token}  (${admin.name}, ${admin.role})`,
+    '',
+    ...(info.demoJob
+      ? [
+          'Try it:',
+          `  curl -s -X POST -H "Authorization: Bearer ${admin.token}" ${base}/v1/jobs/${info.demoJob}/import-now`,
+          `  curl -s -H "Authorization: Bearer ${admin.token}" "${base}/v1/objects/company/records?limit=5"`,
+          '',
+        ]
+      : []),
+    'Ctrl-C stops everything.',
+  ];
+  console.log(lines.join('\n'));
+}
+
+async function stopAll(): Promise<void> {
+  for (const stop of stops.splice(0)) {
+    try {
+      await stop();
+    } catch (error) {
+      console.error('while stopping:', error);
+    }
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.log('\nstopping...');
+    void stopAll().then(() => process.exit(0));
+  });
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  await stopAll();
+  process.exit(1);
+}
