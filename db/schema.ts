@@ -127,6 +127,26 @@ export const runErrors = pgTable(
   (t) => [index('run_errors_run_idx').on(t.runId, t.page)],
 );
 
+/** A run's counts per source file, for file-based connectors; committed with each page. */
+export const runFiles = pgTable(
+  'run_files',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    file: text('file').notNull(),
+    /** The page that first read the file: files are listed in the order the run read them. */
+    firstPage: integer('first_page').notNull(),
+    fetched: integer('fetched').notNull().default(0),
+    filtered: integer('filtered').notNull().default(0),
+    inserted: integer('inserted').notNull().default(0),
+    updated: integer('updated').notNull().default(0),
+    unchanged: integer('unchanged').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.file] })],
+);
+
 export const jobChains = pgTable('job_chains', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
@@ -180,6 +200,67 @@ export const notificationDeliveries = pgTable('notification_deliveries', {
   error: text('error'),
   at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
+
+// ---------------------------------------------------------------- connector state
+
+/** Bulk API: a file received for a job. Its rows wait in staged_rows until a run commits them. */
+export const uploads = pgTable(
+  'uploads',
+  {
+    id: text('id').primaryKey(),
+    /** Arrival order: runs read pending uploads oldest first. */
+    seq: bigserial('seq', { mode: 'number' }).notNull().unique(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    delimiter: text('delimiter').notNull(),
+    header: jsonb('header').$type<string[]>().notNull(),
+    rows: integer('rows').notNull(),
+    malformed: integer('malformed').notNull(),
+    status: text('status').$type<'pending' | 'consumed'>().notNull().default('pending'),
+    /** The run its upload asked for; another run may commit it first when runs coalesce. */
+    runId: text('run_id'),
+    consumedByRun: text('consumed_by_run'),
+    receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    consumedAt: timestamp('consumed_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('uploads_job_idx').on(t.jobId, t.status, t.seq)],
+);
+
+/** Bulk API: the rows of pending uploads, deleted in the transaction of the page that commits them. */
+export const stagedRows = pgTable(
+  'staged_rows',
+  {
+    uploadId: text('upload_id')
+      .notNull()
+      .references(() => uploads.id, { onDelete: 'cascade' }),
+    /** The record's position among the file's data rows: the read cursor. */
+    n: integer('n').notNull(),
+    /** The file line the record starts on, for errors a person can find. */
+    line: integer('line').notNull(),
+    fields: jsonb('fields').$type<string[] | null>(),
+    /** Why the row could not be read (wrong column count, unclosed quote); null for a good row. */
+    problem: text('problem'),
+  },
+  (t) => [primaryKey({ columns: [t.uploadId, t.n] })],
+);
+
+/** S3: the file versions each job has ingested, so an unchanged file is read once. */
+export const s3Ingested = pgTable(
+  's3_ingested',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    etag: text('etag').notNull(),
+    lastModified: timestamp('last_modified', { withTimezone: true, mode: 'date' }).notNull(),
+    runId: text('run_id').notNull(),
+    ingestedAt: timestamp('ingested_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.key] })],
+);
 
 // ---------------------------------------------------------------- the data platform
 
@@ -270,3 +351,5 @@ export type NewJobRow = typeof jobs.$inferInsert;
 export type RunRow = typeof runs.$inferSelect;
 export type ChainRow = typeof jobChains.$inferSelect;
 export type AuditRow = typeof auditLog.$inferInsert;
+export type RunFileRow = typeof runFiles.$inferSelect;
+export type UploadRow = typeof uploads.$inferSelect;
