@@ -55,6 +55,12 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
   let deleting = false;
   let runsThisHistory = 0;
   let notifying = 0;
+  /**
+   * Runs already in the queue whose row is still being written. They hold their place from the
+   * moment they are asked for, so concurrent triggers see them (and coalesce into them), but none
+   * starts before its row exists.
+   */
+  const unrecorded = new Set<string>();
 
   const view = (): JobStateView => ({
     watermark: state.watermark,
@@ -72,7 +78,8 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
       if (waiting) {
         // Repeated incremental triggers coalesce: the queued run will read everything up to its start.
         waiting.notify.push(...(request.notify ?? []));
-        return { runId: waiting.runId, workflowId: workflowIds.jobRun(state.jobId, waiting.n), status: 'queued' };
+        const next = running === null && state.queue[0] === waiting;
+        return { runId: waiting.runId, workflowId: workflowIds.jobRun(state.jobId, waiting.n), status: next ? 'running' : 'queued' };
       }
       const n = state.nextRun++;
       const queued: QueuedRun = {
@@ -86,6 +93,9 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
         notify: request.notify ?? [],
       };
       const busy = running !== null || state.queue.length > 0;
+      // Everything up to here is synchronous: a trigger handled meanwhile sees this run.
+      state.queue.push(queued);
+      unrecorded.add(queued.runId);
       await bookkeeping.recordRunQueued({
         runId: queued.runId,
         jobId: state.jobId,
@@ -96,7 +106,7 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
         parentRunId: queued.parentRunId,
         workflowId: workflowIds.jobRun(state.jobId, n),
       });
-      state.queue.push(queued);
+      unrecorded.delete(queued.runId);
       return { runId: queued.runId, workflowId: workflowIds.jobRun(state.jobId, n), status: busy ? 'queued' : 'running' };
     },
     {
@@ -110,9 +120,10 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
   );
 
   setHandler(resetWatermarkUpdate, async () => {
+    const cleared = state.watermark;
     state.watermark = null;
     await bookkeeping.mirrorJobState({ jobId: state.jobId, watermark: null });
-    return view();
+    return { ...view(), cleared };
   });
 
   setHandler(cancelRunSignal, (runId: string) => {
@@ -201,8 +212,9 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
     }
   }
 
+  const startable = () => state.queue.length > 0 && !unrecorded.has(state.queue[0]!.runId);
   while (!deleting) {
-    await condition(() => deleting || state.queue.length > 0 || workflowInfo().continueAsNewSuggested || runsThisHistory >= RUNS_PER_HISTORY);
+    await condition(() => deleting || startable() || workflowInfo().continueAsNewSuggested || runsThisHistory >= RUNS_PER_HISTORY);
     if (deleting) break;
     if (workflowInfo().continueAsNewSuggested || runsThisHistory >= RUNS_PER_HISTORY) {
       await condition(() => allHandlersFinished() && notifying === 0);

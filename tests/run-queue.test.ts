@@ -1,0 +1,164 @@
+// One run per job at a time: triggers queue behind the running run, incremental ones coalesce, and
+// any run can be cancelled without losing what it already wrote.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { api, eventually, startStack, type Stack } from './support/stack.js';
+import { chooseAccountIdKey, connectPx, waitForRun, type JobDoc, type RunDoc } from './support/px-flow.js';
+
+const ACCOUNTS = 200;
+/** Small pages and a slow source keep a run going long enough to act on it while it runs. */
+const PAGE_SIZE = 20;
+
+interface Triggered {
+  runId: string;
+  status: 'queued' | 'running';
+  workflowId: string;
+}
+
+interface TimedRun extends RunDoc {
+  startedAt: string | null;
+  finishedAt: string | null;
+  progress: { recordsProcessed: number; pages: number };
+}
+
+interface JobState {
+  watermark: string | null;
+  running: string | null;
+  queued: string[];
+}
+
+describe('The run queue: one run per job at a time', () => {
+  let stack: Stack;
+  let job: JobDoc;
+
+  const importNow = async () => {
+    const answer = await api<Triggered>(stack, 'POST', `/v1/jobs/${job.id}/import-now`);
+    expect(answer.status, answer.text).toBe(202);
+    return answer.body;
+  };
+  const importFromDate = async () => {
+    const answer = await api<Triggered>(stack, 'POST', `/v1/jobs/${job.id}/import-from-date`, { from: '2024-01-01T00:00:00.000Z' });
+    expect(answer.status, answer.text).toBe(202);
+    return answer.body;
+  };
+  const state = async () => (await api<JobState>(stack, 'GET', `/v1/jobs/${job.id}/state`)).body;
+  const run = async (runId: string) => (await api<TimedRun>(stack, 'GET', `/v1/runs/${runId}`)).body;
+  const finished = async (runId: string) => (await waitForRun(stack, runId, 60_000)) as TimedRun;
+  const idle = () => eventually('the job to have nothing running or queued', async () => {
+    const current = await state();
+    return current.running === null && current.queued.length === 0;
+  });
+  const runningNow = (runId: string) => eventually(`run ${runId} to be running`, async () => (await state()).running === runId);
+  const expectOneAfterAnother = (runs: TimedRun[]) => {
+    const ordered = [...runs].sort((a, b) => a.startedAt!.localeCompare(b.startedAt!));
+    for (let i = 1; i < ordered.length; i++) expect(ordered[i]!.startedAt! >= ordered[i - 1]!.finishedAt!).toBe(true);
+  };
+
+  beforeAll(async () => {
+    stack = await startStack({ px: { accounts: ACCOUNTS, users: 20, seed: 9 }, pageSize: PAGE_SIZE });
+    job = await chooseAccountIdKey(stack, (await connectPx(stack)).companySync);
+  });
+  beforeEach(async () => {
+    stack.px!.faults.reset();
+    await idle();
+  });
+  afterAll(async () => stack?.stop());
+
+  it('a trigger that arrives while a run is going is queued, and the two never run side by side', async () => {
+    stack.px!.faults.latency(150);
+    const first = await importNow();
+    expect(first.status).toBe('running');
+    await runningNow(first.runId);
+    const second = await importFromDate();
+    expect(second.status).toBe('queued');
+    expect(second.runId).not.toBe(first.runId);
+    expect((await state()).queued).toEqual([second.runId]);
+    stack.px!.faults.latency(0);
+
+    const runs = [await finished(first.runId), await finished(second.runId)];
+    expect(runs.map((r) => r.status)).toEqual(['success', 'success']);
+    expectOneAfterAnother(runs);
+  });
+
+  it('Import Now calls sent at the same moment never start two runs side by side', async () => {
+    stack.px!.data.touchAccounts([1, 2]);
+    const answers = await Promise.all([importNow(), importNow(), importNow()]);
+    expect(new Set(answers.filter((a) => a.status === 'running').map((a) => a.runId)).size).toBe(1);
+    // One run to start now and at most one pending behind it: incremental triggers coalesce.
+    expect(new Set(answers.map((a) => a.runId)).size).toBeLessThanOrEqual(2);
+    const runs = await Promise.all([...new Set(answers.map((a) => a.runId))].map(finished));
+    expect(runs.every((r) => r.status === 'success')).toBe(true);
+    expectOneAfterAnother(runs);
+  });
+
+  it('repeated Import Now calls while a run is going coalesce into one pending run', async () => {
+    stack.px!.faults.latency(150);
+    stack.px!.data.touchAccounts([3, 4, 5]);
+    const first = await importNow();
+    await runningNow(first.runId);
+    const again = [await importNow(), await importNow(), await importNow()];
+    expect(again.map((a) => a.status)).toEqual(['queued', 'queued', 'queued']);
+    expect(new Set(again.map((a) => a.runId)).size).toBe(1);
+    expect(again[0]!.runId).not.toBe(first.runId);
+    expect((await state()).queued).toEqual([again[0]!.runId]);
+    stack.px!.faults.latency(0);
+
+    const pending = await finished(again[0]!.runId);
+    expect(pending.status).toBe('success');
+    expect(pending.trigger).toBe('import_now');
+    expectOneAfterAnother([await finished(first.runId), pending]);
+    const runs = await api<{ items: RunDoc[] }>(stack, 'GET', `/v1/jobs/${job.id}/runs`);
+    expect(runs.body.items.filter((r) => r.id === pending.id || r.id === first.runId)).toHaveLength(2);
+  });
+
+  it('cancelling a running run ends it cancelled, keeps what it upserted and leaves the watermark', async () => {
+    const watermark = (await state()).watermark;
+    expect(watermark).not.toBeNull();
+    const everyAccount = Array.from({ length: ACCOUNTS }, (_, i) => i);
+    stack.px!.data.touchAccounts(everyAccount);
+    stack.px!.faults.latency(150);
+    const started = await importNow();
+    await eventually('two pages to be committed', async () => (await run(started.runId)).progress.pages >= 2);
+
+    const cancelled = await api<{ status: string }>(stack, 'POST', `/v1/runs/${started.runId}/cancel`);
+    expect(cancelled.status, cancelled.text).toBe(202);
+    const ended = await finished(started.runId);
+    expect(ended.status).toBe('cancelled');
+    expect(ended.counts.updated).toBeGreaterThan(0);
+    expect(ended.counts.updated).toBeLessThan(ACCOUNTS);
+    await idle();
+
+    // What the run committed before it stopped stays: exactly its updated rows carry the new names.
+    const names = new Map([...stack.px!.data.accounts()].map((a) => [a.id, a.name]));
+    const rows = await stack.database.sql<{ px_account_id: string; name: string }[]>`select px_account_id, name from company`;
+    expect(rows.filter((r) => names.get(r.px_account_id) === r.name)).toHaveLength(ended.counts.updated);
+    expect((await state()).watermark).toBe(watermark);
+    const [mirror] = await stack.database.sql<{ watermark: string }[]>`select watermark from job_state where job_id = ${job.id}`;
+    expect(new Date(mirror!.watermark).toISOString()).toBe(watermark);
+  });
+
+  it('cancelling a queued run removes it from the queue without running it', async () => {
+    stack.px!.faults.latency(150);
+    stack.px!.data.touchAccounts(Array.from({ length: 60 }, (_, i) => i));
+    const first = await importNow();
+    await runningNow(first.runId);
+    const queued = await importFromDate();
+    expect(queued.status).toBe('queued');
+
+    const cancelled = await api(stack, 'POST', `/v1/runs/${queued.runId}/cancel`);
+    expect(cancelled.status, cancelled.text).toBe(202);
+    const ended = await finished(queued.runId);
+    expect(ended.status).toBe('cancelled');
+    expect(ended.startedAt).toBeNull();
+    expect(ended.counts.fetched).toBe(0);
+    expect((await state()).queued).toEqual([]);
+    stack.px!.faults.latency(0);
+    expect((await finished(first.runId)).status).toBe('success');
+  });
+
+  it('cancelling a run that already ended answers 409', async () => {
+    const done = await finished((await importNow()).runId);
+    const refused = await api<{ error: { code: string; message: string } }>(stack, 'POST', `/v1/runs/${done.id}/cancel`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain(done.id);
+  });
+});
