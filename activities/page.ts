@@ -1,21 +1,20 @@
 // One page, committed whole or not at all: its upserts, its record errors, its counts and the
 // cursor of the next page land in one transaction. A retried page therefore never double-counts.
-import type { Sql } from '../db/client.js';
+import type { Sql, Tx } from '../db/client.js';
+import type { ReadPage } from '../connectors/types.js';
 import type { SyncPlan } from '../sync/plan.js';
-import { transformPage } from '../sync/transform.js';
+import { transformPage, type RecordFailure } from '../sync/transform.js';
 import { resolveLookups } from './lookups.js';
 import { lockObjects, upsertPage } from './upsert.js';
 import { textArray } from './sql.js';
 
-export interface PageInput {
+export interface PageInput extends ReadPage {
   runId: string;
   /** The page number this attempt believes comes next; another attempt got there first otherwise. */
   pageNo: number;
   plan: SyncPlan;
   keep: (record: unknown) => boolean;
   idField: string;
-  records: Record<string, unknown>[];
-  nextCursor: unknown;
 }
 
 export interface PageCounts {
@@ -40,7 +39,8 @@ export async function commitPage(sql: Sql, input: PageInput): Promise<PageCounts
     const [run] = await tx<{ pages: number }[]>`select pages from runs where id = ${input.runId} for update`;
     if (!run || run.pages !== input.pageNo) throw new PageAlreadyCommitted(input.runId, input.pageNo);
     await lockObjects(tx, plan.person ? [plan.object.name, plan.person.name] : [plan.object.name]);
-    const failures = [...transformed.failures];
+    const rejected = (input.rejected ?? []).map((r): RecordFailure => ({ sourceId: r.sourceId, keyValues: {}, reason: r.reason, source: r.record }));
+    const failures = [...rejected, ...transformed.failures];
     const resolved = await resolveLookups(tx, plan, transformed.prepared, failures);
     const written = await upsertPage(tx, plan, resolved, failures);
     if (failures.length > 0) {
@@ -54,7 +54,7 @@ export async function commitPage(sql: Sql, input: PageInput): Promise<PageCounts
         ) as u(source_id, key_values, reason, record)`;
     }
     const counts: PageCounts = {
-      fetched: input.records.length,
+      fetched: input.records.length + rejected.length,
       filtered: transformed.filtered,
       ...written,
       failed: failures.length,
@@ -68,6 +68,18 @@ export async function commitPage(sql: Sql, input: PageInput): Promise<PageCounts
         cursor = ${input.nextCursor === null ? null : JSON.stringify(input.nextCursor)}::jsonb,
         source_done = ${input.nextCursor === null}
       where id = ${input.runId}`;
+    if (input.file !== undefined) await countFile(tx, input.runId, input.file, input.pageNo, counts);
+    await input.commit?.(tx);
     return counts;
   }) as Promise<PageCounts>;
+}
+
+async function countFile(tx: Tx, runId: string, file: string, pageNo: number, c: PageCounts): Promise<void> {
+  await tx`
+    insert into run_files (run_id, file, first_page, fetched, filtered, inserted, updated, unchanged, failed)
+    values (${runId}, ${file}, ${pageNo}, ${c.fetched}, ${c.filtered}, ${c.inserted}, ${c.updated}, ${c.unchanged}, ${c.failed})
+    on conflict (run_id, file) do update set
+      fetched = run_files.fetched + excluded.fetched, filtered = run_files.filtered + excluded.filtered,
+      inserted = run_files.inserted + excluded.inserted, updated = run_files.updated + excluded.updated,
+      unchanged = run_files.unchanged + excluded.unchanged, failed = run_files.failed + excluded.failed`;
 }

@@ -12,6 +12,8 @@ import type { ReadPage, ReadRequest } from '../connectors/types.js';
 import type { ActivityDeps } from './deps.js';
 import { commitPage } from './page.js';
 import { buildPlan } from '../sync/plan.js';
+import { sourceFieldsOf } from '../sync/source-fields.js';
+import type { RunTrigger } from '../sync/types.js';
 
 const SLICE_MS = 60_000;
 
@@ -39,12 +41,15 @@ export function createSyncPages(deps: ActivityDeps) {
     const keep = compileFilter(job.filters);
     const session = await openSession(db, deps.secrets, job.connectionId);
     const idField = session.idField(job.sourceObject);
+    const fields = sourceFieldsOf(job);
     const request = (cursor: unknown): ReadRequest => ({
       object: job.sourceObject,
       window: { from: run.windowFrom!, to: run.windowTo! },
       cursor,
       filters: job.filters,
       options: { ...job.options, ...(deps.pageSize ? { pageSize: deps.pageSize } : {}) },
+      fields,
+      run: { id: runId, jobId: job.id, trigger: run.trigger as RunTrigger },
     });
 
     const context = Context.current();
@@ -56,7 +61,7 @@ export function createSyncPages(deps: ActivityDeps) {
       // Read the next page while this one is written; only when it will certainly be used.
       const goOn = page.nextCursor !== null && Date.now() < deadline;
       if (goOn) next = settle(session.readPage(request(page.nextCursor)));
-      await commitPage(sql, { runId, pageNo, plan, keep, idField, records: page.records, nextCursor: page.nextCursor });
+      await commitPage(sql, { runId, pageNo, plan, keep, idField, ...page });
       pageNo++;
       context.heartbeat({ pages: pageNo });
       if (context.cancellationSignal.aborted) {

@@ -1,5 +1,6 @@
 // The one small interface every source system plugs in behind. The engine only ever sees this.
-import type { DerivedMapping, FilterSpec, Mapping, ModificationType } from '../sync/types.js';
+import type { Sql, Tx } from '../db/client.js';
+import type { DerivedMapping, FilterSpec, Mapping, ModificationType, RunTrigger } from '../sync/types.js';
 
 export interface ConfigField {
   name: string;
@@ -37,6 +38,17 @@ export interface ReadRequest {
   cursor: unknown;
   filters: FilterSpec;
   options: Record<string, unknown>;
+  /** Every source field the job reads: mapping sources, lookup match sources, filter fields. */
+  fields: string[];
+  /** The run this read belongs to, for connectors that keep state of their own per job. */
+  run: { id: string; jobId: string; trigger: RunTrigger };
+}
+
+/** A record the source holds but could not be read as one (a malformed file line). */
+export interface RejectedRecord {
+  sourceId: string;
+  reason: string;
+  record: Record<string, unknown>;
 }
 
 export interface ReadPage {
@@ -44,6 +56,15 @@ export interface ReadPage {
   records: Record<string, unknown>[];
   /** Null when the source has no more pages for this window. Must be small and JSON. */
   nextCursor: unknown;
+  /** Counted as fetched and failed, and listed among the run's failed records. */
+  rejected?: RejectedRecord[];
+  /** The file the page's records came from; the run keeps counts per file. */
+  file?: string;
+  /**
+   * The connector's own bookkeeping for this page (a file finished, staged rows used up), run in
+   * the page's transaction: it happens exactly when the page is committed, and never otherwise.
+   */
+  commit?: (tx: Tx) => Promise<void>;
 }
 
 export interface ConnectorSession {
@@ -57,6 +78,11 @@ export interface ConnectorSession {
 export interface ConnectionSettings {
   config: Record<string, unknown>;
   secrets: Record<string, string>;
+}
+
+/** What the platform lends a connector: its PostgreSQL, for connectors that stage or remember. */
+export interface ConnectorContext {
+  sql: Sql;
 }
 
 export interface JobTemplate {
@@ -83,5 +109,7 @@ export interface Connector {
   /** Human messages for config that cannot work, each naming the field. */
   validateConfig(config: Record<string, unknown>): { path: string; message: string }[];
   outOfTheBoxJobs(connectionName: string, config: Record<string, unknown>): JobTemplate[];
-  open(settings: ConnectionSettings): ConnectorSession;
+  /** Human messages for job options the connector cannot use, each naming the option. */
+  validateJobOptions?(options: Record<string, unknown>): { path: string; message: string }[];
+  open(settings: ConnectionSettings, context: ConnectorContext): ConnectorSession;
 }

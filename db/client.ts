@@ -2,7 +2,8 @@ import postgres from 'postgres';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import * as schema from './schema.js';
 
-export type Db = PostgresJsDatabase<typeof schema>;
+/** `$client` is the raw driver underneath, for the few places handed only `db`. */
+export type Db = PostgresJsDatabase<typeof schema> & { $client: Sql };
 export type Sql = postgres.Sql;
 
 export interface Database {

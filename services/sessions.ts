@@ -12,5 +12,5 @@ export async function openSession(db: Db, secrets: SecretBox, connectionId: stri
   if (!connection) throw invalidConfiguration(`Connection ${connectionId} no longer exists.`);
   const connector = findConnector(connection.connector);
   if (!connector) throw invalidConfiguration(`Connector "${connection.connector}" is not available in this version of Syncline.`);
-  return connector.open({ config: connection.config, secrets: secrets.open(connection.secrets) });
+  return connector.open({ config: connection.config, secrets: secrets.open(connection.secrets) }, { sql: db.$client });
 }

@@ -75,7 +75,8 @@ export interface Schedule {
   monthly?: { day: number; at: string };
 }
 
-export type RunTrigger = 'import_now' | 'import_from_date' | 'schedule' | 'chain' | 'dependency';
+/** `upload`: a file pushed to the job (a Bulk API upload) asked for the run. */
+export type RunTrigger = 'import_now' | 'import_from_date' | 'schedule' | 'chain' | 'dependency' | 'upload';
 export type RunStatus = 'queued' | 'running' | 'success' | 'partial_success' | 'failure' | 'cancelled';
 export const FINAL_STATUSES: readonly RunStatus[] = ['success', 'partial_success', 'failure', 'cancelled'];
 
