@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { desc, eq, lt, and } from 'drizzle-orm';
+import { desc, eq, lt } from 'drizzle-orm';
 import { connections, jobs } from '../../db/schema.js';
 import { connectorRegistry } from '../../connectors/registry.js';
 import { SynclineError } from '../../sync/errors.js';
@@ -8,6 +8,7 @@ import { auditedConnection, connectorOrFail, createConnection, splitConfig, toCo
 import { recordAudit } from '../../services/audit.js';
 import { newId } from '../../services/ids.js';
 import { openSession } from '../../services/sessions.js';
+import { MASK } from '../../services/secrets.js';
 import { removeJob } from '../../services/job-lifecycle.js';
 import { notFound } from '../errors.js';
 import { IdParams, Page, PageQuery, errorResponses } from '../schemas/common.js';
@@ -95,8 +96,18 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         .set({ name: request.body.name ?? before.name, config: { ...before.config, ...settings }, secrets: mergedSecrets, updatedAt: new Date() })
         .where(eq(connections.id, before.id))
         .returning();
-      const info = Object.keys(newSecrets).length ? `secret replaced: ${Object.keys(newSecrets).join(', ')}` : null;
-      await recordAudit(db, request.actor.name, { type: 'connection', id: before.id, name: after!.name, connector: before.connector, connectionId: before.id }, auditedConnection(before), { ...auditedConnection(after!), ...(info ? { secrets: Object.keys(newSecrets).map(() => '********') } : {}) }, info);
+      const replaced = Object.keys(newSecrets);
+      // Masked on both sides, a replaced secret is invisible to a diff, so it is named explicitly.
+      const secretChanges = before.secrets ? replaced.map((name) => ({ attribute: 'config', subAttribute: name, action: 'Edit' as const, oldValue: MASK, newValue: MASK })) : [];
+      await recordAudit(
+        db,
+        request.actor.name,
+        { type: 'connection', id: before.id, name: after!.name, connector: before.connector, connectionId: before.id },
+        auditedConnection(before),
+        auditedConnection(after!),
+        replaced.length ? `secret replaced: ${replaced.join(', ')}` : null,
+        secretChanges,
+      );
       return toConnectionDocument(after!);
     },
   );
