@@ -3,6 +3,7 @@
 import type { Sql, Tx } from '../db/client.js';
 import type { ReadPage } from '../connectors/types.js';
 import type { SyncPlan } from '../sync/plan.js';
+import type { RunCounts } from '../sync/types.js';
 import { transformPage, type RecordFailure } from '../sync/transform.js';
 import { resolveLookups } from './lookups.js';
 import { lockObjects, upsertPage } from './upsert.js';
@@ -17,14 +18,7 @@ export interface PageInput extends ReadPage {
   idField: string;
 }
 
-export interface PageCounts {
-  fetched: number;
-  filtered: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  failed: number;
-}
+export type PageCounts = RunCounts;
 
 export class PageAlreadyCommitted extends Error {
   constructor(runId: string, pageNo: number) {
