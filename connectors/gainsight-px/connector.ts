@@ -15,7 +15,7 @@ const LOCATION_FIELDS = ['cityName', 'stateCode', 'stateName', 'countryCode', 'c
 
 interface PxCursor {
   scrollId: string | null;
-  /** False once PX answered 400 to the window filter: from then on the window is applied here. */
+  /** False once PX answered 400 to the filter: from then on the window is applied here. */
   pushdown: boolean;
 }
 
@@ -85,15 +85,15 @@ class PxSession implements ConnectorSession {
   async readPage(request: ReadRequest): Promise<ReadPage> {
     const def = objectOf(request.object);
     const cursor = (request.cursor as PxCursor | null) ?? { scrollId: null, pushdown: true };
-    const pageSize = Math.min(Number(request.options.pageSize ?? PX_MAX_PAGE_SIZE), PX_MAX_PAGE_SIZE);
-    const extra = pushdownFilters(request.filters);
-    const filters = cursor.pushdown ? [[windowFilter(request.window), ...extra].join(';')] : extra.length ? [extra.join(';')] : [];
+    const pageSize = pageSizeOf(request.options.pageSize);
+    // Without push-down the scan is full and unfiltered: the engine filters every record anyway.
+    const filters = cursor.pushdown ? [[windowFilter(request.window), ...pushdownFilters(request.filters)].join(';')] : [];
     let page;
     try {
       page = await this.client.list(def.path, { pageSize, scrollId: cursor.scrollId, filters });
     } catch (error) {
-      const rejectedWindow = error instanceof SynclineError && error.code === 'SOURCE_REQUEST_REJECTED' && cursor.pushdown && cursor.scrollId === null;
-      if (!rejectedWindow) throw error;
+      const rejectedFilter = error instanceof SynclineError && error.code === 'SOURCE_REQUEST_REJECTED' && cursor.pushdown && cursor.scrollId === null;
+      if (!rejectedFilter) throw error;
       return this.readPage({ ...request, cursor: { scrollId: null, pushdown: false } satisfies PxCursor });
     }
     // PX may ignore the window filter, so every record is checked against the window here too.
@@ -107,6 +107,12 @@ class PxSession implements ConnectorSession {
     const done = page.records.length < pageSize || page.scrollId === null;
     return { records, nextCursor: done ? null : ({ scrollId: page.scrollId, pushdown: cursor.pushdown } satisfies PxCursor) };
   }
+}
+
+/** PX takes 1 to 1000 a page; anything else asked for gets the most PX gives. */
+function pageSizeOf(option: unknown): number {
+  const size = Number(option ?? PX_MAX_PAGE_SIZE);
+  return Number.isInteger(size) && size >= 1 ? Math.min(size, PX_MAX_PAGE_SIZE) : PX_MAX_PAGE_SIZE;
 }
 
 function objectOf(object: string) {

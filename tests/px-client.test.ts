@@ -1,0 +1,271 @@
+// The PX client and connector against the simulator: paging to a short page, rate limits and
+// outages as retryable errors, a rejected key as a permanent one, and the window pushed down but
+// never trusted.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PxClient } from '../connectors/gainsight-px/client.js';
+import { gainsightPx } from '../connectors/gainsight-px/index.js';
+import { pushdownFilters } from '../connectors/gainsight-px/pushdown.js';
+import { DEFAULT_BASE_TIME, startPxSimulator, type PxSimulator } from '../connectors/gainsight-px/simulator/index.js';
+import type { ConnectorSession, Window } from '../connectors/types.js';
+import { SynclineError } from '../sync/errors.js';
+import { compileFilter } from '../sync/filters.js';
+import type { FilterSpec } from '../sync/types.js';
+
+const KEY = 'client-test-key';
+const DAY = 24 * 3600 * 1000;
+const ALL: Window = { from: new Date(0), to: new Date(DEFAULT_BASE_TIME + DAY) };
+const NO_FILTERS: FilterSpec = { conditions: [], logic: null };
+
+async function failureOf(promise: Promise<unknown>): Promise<SynclineError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(SynclineError);
+  return error as SynclineError;
+}
+
+/** Reads a whole window as the engine does, page by page until the connector says it is done. */
+async function readAll(session: ConnectorSession, object: string, window: Window, options: { pageSize?: number; filters?: FilterSpec } = {}) {
+  const records: Record<string, unknown>[] = [];
+  let cursor: unknown = null;
+  let pages = 0;
+  do {
+    const page = await session.readPage({ object, window, cursor, filters: options.filters ?? NO_FILTERS, options: { pageSize: options.pageSize } });
+    records.push(...page.records);
+    cursor = page.nextCursor;
+    pages++;
+  } while (cursor !== null);
+  return { records, pages };
+}
+
+describe('the PX client', () => {
+  let sim: PxSimulator;
+  let client: PxClient;
+
+  beforeAll(async () => {
+    sim = await startPxSimulator({ apiKey: KEY, data: { accounts: 250, users: 60, seed: 5 } });
+    client = new PxClient(sim.url, KEY);
+  });
+  afterEach(() => {
+    sim.faults.reset();
+    sim.stats.reset();
+  });
+  afterAll(async () => sim?.close());
+
+  it('stops scrolling at a page shorter than asked for, though that page still carries a scrollId', async () => {
+    const session = gainsightPx.open({ config: { baseUrl: sim.url }, secrets: { apiKey: KEY } });
+    const { records, pages } = await readAll(session, 'account', ALL, { pageSize: 100 });
+    expect(records.map((r) => r.id)).toEqual([...sim.data.accounts()].map((a) => a.id));
+    expect(pages).toBe(3);
+    expect(sim.stats.listRequests).toEqual({ '/v1/accounts': 3 });
+    let page = await client.list('accounts', { pageSize: 100, scrollId: null, filters: [] });
+    page = await client.list('accounts', { pageSize: 100, scrollId: page.scrollId, filters: [] });
+    page = await client.list('accounts', { pageSize: 100, scrollId: page.scrollId, filters: [] });
+    expect(page.records).toHaveLength(50);
+    expect(page.scrollId).not.toBeNull();
+  });
+
+  it('reads a page of 1,000 and never asks PX for more than that', async () => {
+    const session = gainsightPx.open({ config: { baseUrl: sim.url }, secrets: { apiKey: KEY } });
+    const users = await readAll(session, 'user', ALL, { pageSize: 5000 });
+    expect(users.records).toHaveLength(60);
+    expect(sim.stats.lastQuery('/v1/users')?.pageSize).toBe('1000');
+    const page = await client.list('users', { pageSize: 1000, scrollId: null, filters: [] });
+    expect(page.records).toHaveLength(60);
+    expect(page.totalHits).toBe(60);
+  });
+
+  it('waits out a 429 with Retry-After and carries on', async () => {
+    sim.faults.rateLimit(1, { retryAfterSeconds: 1 });
+    const page = await client.list('accounts', { pageSize: 10, scrollId: null, filters: [] });
+    expect(page.records).toHaveLength(10);
+    expect(sim.stats.byStatus).toEqual({ 200: 1, 429: 1 });
+  });
+
+  it('hands a long Retry-After to the run as a retryable error that says how long to wait', async () => {
+    sim.faults.rateLimit(1, { retryAfterSeconds: 90 });
+    const error = await failureOf(client.list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
+    expect(error.code).toBe('SOURCE_UNAVAILABLE');
+    expect(error.retryable).toBe(true);
+    expect(error.retryAfterMs).toBe(90_000);
+    expect(error.message).toContain('429');
+    expect(sim.stats.byStatus).toEqual({ 429: 1 });
+  });
+
+  it('backs off from 429s without Retry-After: a few quick retries, then a retryable error', async () => {
+    sim.faults.rateLimit(2);
+    const page = await client.list('accounts', { pageSize: 10, scrollId: null, filters: [] });
+    expect(page.records).toHaveLength(10);
+    expect(sim.stats.byStatus).toEqual({ 200: 1, 429: 2 });
+
+    sim.stats.reset();
+    sim.faults.rateLimit(10);
+    const error = await failureOf(client.list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
+    expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', retryable: true, retryAfterMs: undefined });
+    expect(error.message).toBe('Gainsight PX is unavailable: rate limit exceeded (429)');
+    expect(sim.stats.byStatus).toEqual({ 429: 3 });
+  });
+
+  it('treats a server error as retryable', async () => {
+    sim.faults.outage(60_000);
+    const error = await failureOf(client.list('users', { pageSize: 10, scrollId: null, filters: [] }));
+    expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', retryable: true });
+    expect(error.message).toContain('server error (503)');
+  });
+
+  it('treats a host it cannot reach as retryable, naming the host', async () => {
+    const unreachable = new PxClient('http://127.0.0.1:1/v1', KEY);
+    const error = await failureOf(unreachable.list('users', { pageSize: 10, scrollId: null, filters: [] }));
+    expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', retryable: true });
+    expect(error.message).toContain('could not reach 127.0.0.1:1');
+  });
+
+  it('treats a rejected key (401) as permanent and asks once', async () => {
+    const wrong = new PxClient(sim.url, 'wrong-key');
+    const error = await failureOf(wrong.list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
+    expect(error).toMatchObject({ code: 'SOURCE_AUTH_REJECTED', retryable: false });
+    expect(error.message).toContain('Gainsight PX rejected the API key (401)');
+    expect(sim.stats.byStatus).toEqual({ 401: 1 });
+  });
+});
+
+describe('the PX client against answers the simulator does not give', () => {
+  let server: Server;
+  let status = 403;
+  let requests = 0;
+  let url: string;
+
+  beforeAll(async () => {
+    server = createServer((_req, res) => {
+      requests++;
+      res.writeHead(status, { 'content-type': 'application/json' }).end('{"message":"no"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('treats 403 (a key without read permission) as permanent', async () => {
+    status = 403;
+    requests = 0;
+    const error = await failureOf(new PxClient(url, KEY).list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
+    expect(error).toMatchObject({ code: 'SOURCE_AUTH_REJECTED', retryable: false });
+    expect(error.message).toContain('(403)');
+    expect(requests).toBe(1);
+  });
+
+  it('treats a 500 as retryable after its quick retries', async () => {
+    status = 500;
+    requests = 0;
+    const error = await failureOf(new PxClient(url, KEY).list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
+    expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', retryable: true });
+    expect(requests).toBe(3);
+  });
+
+  it('treats a list answer without its records array as retryable, not as an empty page', async () => {
+    status = 200;
+    const error = await failureOf(new PxClient(url, KEY).list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
+    expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', retryable: true });
+  });
+});
+
+describe('the PX connector reading a window', () => {
+  let sim: PxSimulator;
+  let session: ConnectorSession;
+  const window: Window = { from: new Date(DEFAULT_BASE_TIME - 200 * DAY), to: new Date(DEFAULT_BASE_TIME - 100 * DAY) };
+  const windowTerms = `lastModifiedDate>=${window.from.getTime()};lastModifiedDate<${window.to.getTime()}`;
+  let inWindow: string[];
+
+  beforeAll(async () => {
+    sim = await startPxSimulator({ apiKey: KEY, data: { accounts: 400, users: 20, seed: 9 } });
+    session = gainsightPx.open({ config: { baseUrl: sim.url }, secrets: { apiKey: KEY } });
+    inWindow = [...sim.data.accounts()]
+      .filter((a) => a.lastModifiedDate >= window.from.getTime() && a.lastModifiedDate < window.to.getTime())
+      .map((a) => a.id);
+  });
+  afterEach(() => {
+    sim.faults.reset();
+    sim.stats.reset();
+  });
+  afterAll(async () => sim?.close());
+
+  it('sends the window as a lastModifiedDate filter and gets exactly the window', async () => {
+    expect(inWindow.length).toBeGreaterThan(20);
+    expect(inWindow.length).toBeLessThan(200);
+    const { records } = await readAll(session, 'account', window, { pageSize: 50 });
+    expect(records.map((r) => r.id)).toEqual(inWindow);
+    expect(sim.stats.queries.every((q) => q.filters.length === 1 && q.filters[0] === windowTerms)).toBe(true);
+    expect(sim.stats.queries).toHaveLength(Math.floor(inWindow.length / 50) + 1);
+  });
+
+  it('drops the records outside the window that a server ignoring the filter sends', async () => {
+    sim.faults.ignoreFilterFields(['lastModifiedDate']);
+    const { records } = await readAll(session, 'account', window, { pageSize: 50 });
+    expect(records.map((r) => r.id)).toEqual(inWindow);
+    // Every account came over the wire: the filter was sent and ignored.
+    expect(sim.stats.queries).toHaveLength(400 / 50 + 1);
+    expect(sim.stats.queries[0]!.filters).toEqual([windowTerms]);
+  });
+
+  it('falls back to a full scan filtered here when the server rejects the filter', async () => {
+    sim.faults.rejectFilterFields(['lastModifiedDate']);
+    const { records } = await readAll(session, 'account', window, { pageSize: 50 });
+    expect(records.map((r) => r.id)).toEqual(inWindow);
+    expect(sim.stats.byStatus[400]).toBe(1);
+    expect(sim.stats.queries[0]!.filters).toEqual([windowTerms]);
+    expect(sim.stats.queries.slice(1).every((q) => q.filters.length === 0)).toBe(true);
+  });
+
+  it('pushes a job filter PX can evaluate down with the window, and the result is what the engine keeps', async () => {
+    const filters: FilterSpec = { conditions: [{ id: 'A', field: 'industry', op: 'eq', value: 'software' }, { id: 'B', field: 'numberOfEmployees', op: 'gte', value: 100 }], logic: 'A AND B' };
+    const keep = compileFilter(filters);
+    const expected = [...sim.data.accounts()].filter((a) => inWindow.includes(a.id) && keep(a)).map((a) => a.id);
+    expect(expected.length).toBeGreaterThan(0);
+    const { records } = await readAll(session, 'account', window, { pageSize: 50, filters });
+    expect(records.map((r) => r.id)).toEqual(expected);
+    expect(sim.stats.queries[0]!.filters).toEqual([`${windowTerms};industry==software;numberOfEmployees>=100`]);
+  });
+
+  it('still reads the right records when PX rejects a pushed-down job filter', async () => {
+    sim.faults.rejectFilterFields(['industry']);
+    const filters: FilterSpec = { conditions: [{ id: 'A', field: 'industry', op: 'eq', value: 'Software' }], logic: null };
+    const keep = compileFilter(filters);
+    const { records } = await readAll(session, 'account', window, { pageSize: 50, filters });
+    expect(records.filter(keep).map((r) => r.id)).toEqual([...sim.data.accounts()].filter((a) => inWindow.includes(a.id) && keep(a)).map((a) => a.id));
+    expect(sim.stats.byStatus[400]).toBe(1);
+  });
+
+  it('keeps the users a negated filter keeps, which PX would have dropped for lacking the field', async () => {
+    const users = await startPxSimulator({ apiKey: KEY, data: { accounts: 5, users: 100, seed: 9 } });
+    try {
+      const filters: FilterSpec = { conditions: [{ id: 'A', field: 'accountId', op: 'ne', value: 'acc-000000' }], logic: null };
+      const keep = compileFilter(filters);
+      const expected = [...users.data.users()].filter(keep).map((u) => u.identifyId);
+      expect(expected).toContain('user-0000023');
+      const reader = gainsightPx.open({ config: { baseUrl: users.url }, secrets: { apiKey: KEY } });
+      const { records } = await readAll(reader, 'user', ALL, { filters });
+      expect(records.filter(keep).map((r) => r.identifyId)).toEqual(expected);
+    } finally {
+      await users.close();
+    }
+  });
+
+  it('pushes down only what PX evaluates as the engine does', () => {
+    const only = (condition: FilterSpec['conditions'][number]) => pushdownFilters({ conditions: [condition], logic: null });
+    expect(only({ id: 'A', field: 'customAttributes.tier', op: 'eq', value: 'Gold' })).toEqual(['customAttributes.tier==Gold']);
+    expect(only({ id: 'A', field: 'name', op: 'starts_with', value: 'Company' })).toEqual(['name~Company*']);
+    expect(only({ id: 'A', field: 'email', op: 'contains', value: 'example.com' })).toEqual(['email~*example.com*']);
+    // PX leaves out records without the field, the engine keeps them.
+    expect(only({ id: 'A', field: 'industry', op: 'ne', value: 'Software' })).toEqual([]);
+    // The engine reads this as a date and PX dates are numbers: PX would compare it as text.
+    expect(only({ id: 'A', field: 'signUpDate', op: 'gt', value: '2024-01-01' })).toEqual([]);
+    // "5.0" equals 5 to the engine but not to PX.
+    expect(only({ id: 'A', field: 'sicCode', op: 'eq', value: '64' })).toEqual([]);
+    expect(only({ id: 'A', field: 'name', op: 'eq', value: 'a;b' })).toEqual([]);
+    expect(only({ id: 'A', field: 'name', op: 'contains', value: 'a*' })).toEqual([]);
+    expect(pushdownFilters({ conditions: [{ id: 'A', field: 'plan', op: 'eq', value: 'pro' }, { id: 'B', field: 'plan', op: 'eq', value: 'free' }], logic: 'A OR B' })).toEqual([]);
+  });
+});
