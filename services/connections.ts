@@ -7,7 +7,7 @@ import type { Connector } from '../connectors/types.js';
 import { badRequest, conflict, type ErrorDetail } from '../api/errors.js';
 import { MASK, type SecretBox } from './secrets.js';
 import { recordAudit } from './audit.js';
-import { jobRowsFromTemplates } from './jobs.js';
+import { auditedJob, jobRowsFromTemplates } from './jobs.js';
 
 export interface ConnectionDocument {
   id: string;
@@ -86,9 +86,12 @@ export async function createConnection(
       .insert(connections)
       .values({ id, connector: connector.id, name: input.name, config: settings, secrets: Object.keys(secrets).length ? box.seal(secrets) : null })
       .returning();
-    const templates = connector.outOfTheBoxJobs(input.name, settings);
-    if (templates.length > 0) await tx.insert(jobs).values(jobRowsFromTemplates(id, templates, newJobId));
     await recordAudit(tx, actor, { type: 'connection', id, name: input.name, connector: connector.id, connectionId: id }, null, auditedConnection(row!));
+    const templates = connector.outOfTheBoxJobs(input.name, settings);
+    const created = templates.length > 0 ? await tx.insert(jobs).values(jobRowsFromTemplates(id, templates, newJobId)).returning() : [];
+    for (const job of created) {
+      await recordAudit(tx, actor, { type: 'job', id: job.id, name: job.name, connector: connector.id, connectionId: id, jobId: job.id }, null, auditedJob(job), `out-of-the-box job of connection "${input.name}"`);
+    }
     return row!;
   });
 }

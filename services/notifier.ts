@@ -2,6 +2,7 @@
 import { createHmac } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { RunCounts, RunStatus } from '../sync/types.js';
+import { STATUS_WORDS } from './runs.js';
 
 export interface RunNotice {
   runId: string;
@@ -34,15 +35,6 @@ export interface NotifierOptions {
   /** Signs webhook bodies (X-Syncline-Signature: sha256=<hex>). */
   webhookSecret: string;
 }
-
-const STATUS_WORDS: Record<RunStatus, string> = {
-  queued: 'Queued',
-  running: 'In Progress',
-  success: 'Success',
-  partial_success: 'Partial Success',
-  failure: 'Failure',
-  cancelled: 'Cancelled',
-};
 
 export function describeNotice(notice: RunNotice): { subject: string; text: string } {
   const c = notice.counts;

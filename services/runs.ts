@@ -1,4 +1,15 @@
 import type { RunRow } from '../db/schema.js';
+import type { RunStatus } from '../sync/types.js';
+
+/** How a run's status reads to a person, in the execution log and in notifications. */
+export const STATUS_WORDS: Record<RunStatus, string> = {
+  queued: 'Queued',
+  running: 'In Progress',
+  success: 'Success',
+  partial_success: 'Partial Success',
+  failure: 'Failure',
+  cancelled: 'Cancelled',
+};
 
 export function toRunDocument(row: RunRow) {
   return {

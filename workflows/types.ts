@@ -77,7 +77,12 @@ export interface ChainRunInput {
 }
 
 export const triggerUpdate = defineUpdate<TriggerResult, [TriggerRequest]>('trigger');
-export const resetWatermarkUpdate = defineUpdate<JobStateView, []>('resetWatermark');
+/** The job's state after a reset, and the watermark the reset cleared (for the audit log). */
+export interface WatermarkReset extends JobStateView {
+  cleared: string | null;
+}
+
+export const resetWatermarkUpdate = defineUpdate<WatermarkReset, []>('resetWatermark');
 export const cancelRunSignal = defineSignal<[string]>('cancelRun');
 export const deleteJobSignal = defineSignal('deleteJob');
 export const stateQuery = defineQuery<JobStateView>('state');

@@ -12,7 +12,7 @@ import { toRunDocument } from '../../services/runs.js';
 import { triggerJob } from '../../temporal/jobs.js';
 import { workflowIds } from '../../temporal/names.js';
 import { deleteJobSchedule, upsertJobSchedule, validateSchedule } from '../../temporal/schedules.js';
-import { resetWatermarkUpdate, stateQuery, type JobStateView, type TriggerRequest } from '../../workflows/types.js';
+import { resetWatermarkUpdate, stateQuery, type JobStateView, type TriggerRequest, type WatermarkReset } from '../../workflows/types.js';
 import type { Schedule } from '../../sync/types.js';
 import { badRequest, notFound, unprocessable } from '../errors.js';
 import { decodeCursor, pageOf } from '../paging.js';
@@ -168,16 +168,17 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/jobs/:id/reset-watermark', { schema: { summary: 'Reset the watermark: the next Import Now reads from 1970', params: IdParams, response: { 200: JobStateAnswer, ...errorResponses } } }, async (request) => {
     const job = await load(request.params.id);
-    const [mirror] = await db.select().from(jobState).where(eq(jobState.jobId, job.id));
-    let state: JobStateView;
+    let state: WatermarkReset;
     try {
+      // The workflow owns the watermark, so it says which one it cleared; the mirror may lag behind.
       state = await services.temporal.client.workflow.getHandle(workflowIds.job(job.id)).executeUpdate(resetWatermarkUpdate);
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
+      const [mirror] = await db.select().from(jobState).where(eq(jobState.jobId, job.id));
       await db.update(jobState).set({ watermark: null, updatedAt: new Date() }).where(eq(jobState.jobId, job.id));
-      state = { watermark: null, running: null, queued: [] };
+      state = { watermark: null, running: null, queued: [], cleared: mirror?.watermark?.toISOString() ?? null };
     }
-    await recordAudit(db, request.actor.name, { type: 'job', id: job.id, name: job.name, connectionId: job.connectionId, jobId: job.id }, { watermark: mirror?.watermark?.toISOString() ?? null }, { watermark: null }, 'watermark reset');
+    await recordAudit(db, request.actor.name, { type: 'job', id: job.id, name: job.name, connectionId: job.connectionId, jobId: job.id }, { watermark: state.cleared }, { watermark: null }, 'watermark reset');
     return state;
   });
 

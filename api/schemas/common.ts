@@ -32,3 +32,7 @@ export const Page = <T extends TSchema>(item: T) => Type.Object({ items: Type.Ar
 export const Timestamp = Type.String({ format: 'date-time' });
 export const FieldName = Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$', description: 'a field of the target object (snake_case)' });
 export const SourcePath = Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_$@ \\-]+(\\.[A-Za-z0-9_$@ \\-]+)*$', description: 'a dotted source field path, e.g. customAttributes.plan' });
+
+/** A string from a fixed list, as one `enum` so a wrong value is answered with the allowed ones. */
+export const StringEnum = <T extends string>(values: readonly T[], options: { description?: string; default?: T } = {}) =>
+  Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
