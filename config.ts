@@ -40,4 +40,6 @@ export function parseApiTokens(raw: string | undefined): ApiToken[] | null {
   });
 }
 export const taskQueue = (): string => process.env.SYNCLINE_TASK_QUEUE ?? 'syncline';
+/** A workflow bundle built beforehand; unset, the worker bundles the workflows at start. */
+export const workflowBundlePath = (): string | null => process.env.SYNCLINE_WORKFLOW_BUNDLE || null;
 export const apiHost = (): string => process.env.HOST ?? '127.0.0.1';

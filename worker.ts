@@ -30,6 +30,8 @@ export function createWorker(options: WorkerOptions): Promise<Worker> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  // createWorker is handed over: worker-process.ts importing this module back would deadlock on
+  // this very top-level await.
   const { startWorkerProcess } = await import('./scripts/worker-process.js');
-  await startWorkerProcess();
+  await startWorkerProcess(createWorker);
 }

@@ -1,24 +1,26 @@
 // `npm run worker`: a standalone worker against TEMPORAL_ADDRESS and DATABASE_URL.
 import { NativeConnection } from '@temporalio/worker';
-import { databaseUrl, notifyFrom, smtpUrl, taskQueue, temporalAddress, temporalNamespace } from '../config.js';
+import { databaseUrl, notifyFrom, smtpUrl, taskQueue, temporalAddress, temporalNamespace, workflowBundlePath } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { SecretBox } from '../services/secrets.js';
 import { createNotifier } from '../services/notifier.js';
 import { secretKey } from '../services/runtime.js';
 import { connectTemporal } from '../temporal/context.js';
-import { createWorker } from '../worker.js';
+import type { createWorker } from '../worker.js';
 
-export async function startWorkerProcess(): Promise<void> {
+export async function startWorkerProcess(create: typeof createWorker): Promise<void> {
   const address = temporalAddress() ?? '127.0.0.1:7233';
   const key = await secretKey({ allowGenerated: false });
   await migrateDatabase(databaseUrl());
   const database = openDatabase(databaseUrl());
   const temporal = await connectTemporal(address, temporalNamespace(), taskQueue());
   const connection = await NativeConnection.connect({ address });
-  const worker = await createWorker({
+  const bundle = workflowBundlePath();
+  const worker = await create({
     connection,
     namespace: temporalNamespace(),
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
     deps: { database, secrets: new SecretBox(key), temporal, notifier: createNotifier({ smtpUrl: smtpUrl(), from: notifyFrom(), webhookSecret: key }) },
   });
   console.log(`worker polling task queue "${taskQueue()}" on ${address}`);
