@@ -75,7 +75,7 @@ export async function upsertPage(
     }
     let isNew = false;
     for (const record of group.records) {
-      const outcome: Outcome = !current ? 'inserted' : changes(current, record.values) || personChanged.has(record) ? 'updated' : 'unchanged';
+      const outcome: Outcome = !current ? 'inserted' : changes(plan.object, current, record.values) || personChanged.has(record) ? 'updated' : 'unchanged';
       counts[outcome]++;
       if (!current) {
         current = { gsid: randomUUID(), values: {} };
@@ -85,19 +85,31 @@ export async function upsertPage(
     }
     if (!current) continue;
     if (isNew) inserts.push(current);
-    else if (changes(matchesFound[0]!, current.values)) updates.push(current);
+    else if (changes(plan.object, matchesFound[0]!, current.values)) updates.push(current);
   }
   await insertRows(sql, plan.object, inserts);
   await updateRows(sql, plan.object, updates);
   return counts;
 }
 
-function changes(row: Row, values: Record<string, Value>): boolean {
-  return Object.entries(values).some(([name, value]) => !valuesEqual(row.values[name] ?? null, value, typeOfValue(value)));
+/** Compared by each field's type, so that what the database hands back equals what was written. */
+function changes(object: ObjectDef, row: Row, values: Record<string, Value>): boolean {
+  return Object.entries(values).some(([name, value]) => {
+    const field = object.fields.find((f) => f.name === name);
+    if (!field) throw new Error(`${object.name} has no field "${name}" to compare`);
+    return !sameValue(field, row.values[name] ?? null, value);
+  });
 }
 
-const typeOfValue = (value: Value): 'datetime' | 'number' | 'boolean' | 'string' =>
-  value instanceof Date ? 'datetime' : typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'boolean' : 'string';
+/**
+ * An email is one address whatever its case, as persons and lookups treat it; otherwise two
+ * records of one person, one with `Nora@Example.com` and one with `nora@example.com`, would count
+ * as changing it back and forth on every run.
+ */
+function sameValue(field: FieldDef, stored: Value, value: Value): boolean {
+  if (field.type === 'email' && typeof stored === 'string' && typeof value === 'string') return stored.toLowerCase() === value.toLowerCase();
+  return valuesEqual(stored, value, field.type);
+}
 
 function describeKey(fields: FieldDef[], key: Value[]): string {
   return fields.map((f, i) => `${f.name} = ${JSON.stringify(toText(key[i] ?? null))}`).join(' and ');
@@ -144,12 +156,12 @@ async function resolvePersons(
     }
     let current: Row = found ?? { gsid: randomUUID(), values: {} };
     for (const record of group.records) {
-      if (changes(current, record.personValues)) changed.add(record);
+      if (changes(person, current, record.personValues)) changed.add(record);
       current = { gsid: current.gsid, values: { ...current.values, ...record.personValues } };
       record.values[plan.object.resolves!.via] = current.gsid;
     }
     if (!found) inserts.push(current);
-    else if (changes(found, current.values)) updates.push(current);
+    else if (changes(person, found, current.values)) updates.push(current);
   }
   await insertRows(sql, person, inserts);
   await updateRows(sql, person, updates);

@@ -103,7 +103,7 @@ export function assertLockedKept(before: JobRow, patch: { mappings?: Mapping[]; 
   }
   if (patch.derivedMappings) {
     for (const locked of before.derivedMappings.filter((d) => d.locked)) {
-      const kept = patch.derivedMappings.find((d) => d.target === locked.target && JSON.stringify(d.match) === JSON.stringify(locked.match) && d.object === locked.object);
+      const kept = patch.derivedMappings.find((d) => d.target === locked.target && sameMatch(d.match, locked.match) && d.object === locked.object);
       if (!kept) problems.push({ path: '/derivedMappings', message: `the lookup filling ${locked.target} is locked by the connector and cannot be removed or changed` });
     }
   }
@@ -114,6 +114,11 @@ export function assertLockedKept(before: JobRow, patch: { mappings?: Mapping[]; 
     }
   }
   if (problems.length > 0) throw conflict('locked', problems.map((p) => p.message).join('; '), problems);
+}
+
+/** Compared field by field: jsonb hands objects back with their keys reordered. */
+function sameMatch(a: DerivedMapping['match'], b: DerivedMapping['match']): boolean {
+  return a.length === b.length && a.every((m, i) => m.source === b[i]!.source && m.field === b[i]!.field);
 }
 
 /** Locked flags are the connector's to set; a client's copy of them is carried over, never trusted. */
