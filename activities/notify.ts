@@ -1,5 +1,6 @@
 // Telling people a run ended. Delivery problems are recorded, retried by Temporal a few times, and
 // never change the run's outcome.
+import { Context } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import { jobs, notificationDeliveries, runs } from '../db/schema.js';
 import { publicUrl } from '../config.js';
@@ -38,8 +39,9 @@ export function createNotifyActivities(deps: ActivityDeps) {
       const webhook = job.notifications.webhookUrl;
       if (webhook && !alreadySent.has(`webhook:${webhook}`)) deliveries.push(await deps.notifier.webhook(notice, webhook));
       if (deliveries.length > 0) {
+        const attempt = Context.current().info.attempt;
         await db.insert(notificationDeliveries).values(
-          deliveries.map((d) => ({ runId, channel: d.channel, recipient: d.recipient, status: d.ok ? ('sent' as const) : ('failed' as const), attempts: 1, error: d.error })),
+          deliveries.map((d) => ({ runId, channel: d.channel, recipient: d.recipient, status: d.ok ? ('sent' as const) : ('failed' as const), attempts: attempt, error: d.error })),
         );
       }
       const failed = deliveries.filter((d) => !d.ok && d.retryable);

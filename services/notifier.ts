@@ -32,8 +32,21 @@ export interface Notifier {
 export interface NotifierOptions {
   smtpUrl: string | null;
   from: string;
-  /** Signs webhook bodies (X-Syncline-Signature: sha256=<hex>). */
+  /**
+   * SECRET_KEY. Webhook bodies are signed with a key derived from it (webhookSigningKey), so a
+   * webhook receiver never holds the key that decrypts stored credentials.
+   */
   webhookSecret: string;
+}
+
+/** The key receivers verify `X-Syncline-Signature: sha256=<hex>` with: hex HMAC-SHA256(SECRET_KEY, "webhook"). */
+export function webhookSigningKey(secretKey: string): string {
+  return createHmac('sha256', secretKey).update('webhook').digest('hex');
+}
+
+/** The signature of a webhook body: hex HMAC-SHA256 keyed with the signing key. */
+export function signWebhookBody(signingKey: string, body: string): string {
+  return `sha256=${createHmac('sha256', signingKey).update(body).digest('hex')}`;
 }
 
 export function describeNotice(notice: RunNotice): { subject: string; text: string } {
@@ -51,8 +64,11 @@ export function describeNotice(notice: RunNotice): { subject: string; text: stri
 }
 
 export function createNotifier(options: NotifierOptions): Notifier {
+  const signingKey = webhookSigningKey(options.webhookSecret);
   let transport: Transporter | null = null;
-  const transporter = () => (transport ??= nodemailer.createTransport(options.smtpUrl!));
+  // Timeouts inside the notify activity's minute, so a mail server that hangs fails an attempt
+  // rather than outliving it; settings in SMTP_URL's query (e.g. ?ignoreTLS=true) win.
+  const transporter = () => (transport ??= nodemailer.createTransport({ url: options.smtpUrl!, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 }));
   return {
     async email(notice, recipients) {
       if (recipients.length === 0) return [];
@@ -70,11 +86,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
     },
     async webhook(notice, url) {
       const body = JSON.stringify({ event: 'run.finished', run: notice });
-      const signature = createHmac('sha256', options.webhookSecret).update(body).digest('hex');
       try {
         const response = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-syncline-signature': `sha256=${signature}` },
+          headers: { 'content-type': 'application/json', 'x-syncline-signature': signWebhookBody(signingKey, body) },
           body,
           signal: AbortSignal.timeout(10_000),
         });
