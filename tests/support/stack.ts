@@ -24,6 +24,9 @@ let runtimeQuiet = false;
 
 export interface Stack {
   database: Database;
+  /** The stack's own database, for a worker in another process. */
+  databaseUrl: string;
+  temporalAddress: string;
   temporal: TemporalContext;
   app: FastifyInstance;
   px: PxSimulator | null;
@@ -39,6 +42,8 @@ export interface StackOptions {
   pageSize?: number;
   /** Start without a worker (to test what happens while none is polling). */
   worker?: boolean;
+  /** Outside vitest (scripts/record-histories.ts), what global-setup would have provided. */
+  provided?: { temporalAddress: string; workflowBundlePath: string };
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -46,7 +51,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     Runtime.install({ logger: new (await import('@temporalio/worker')).DefaultLogger('WARN') });
     runtimeQuiet = true;
   }
-  const address = inject('temporalAddress');
+  const address = options.provided?.temporalAddress ?? inject('temporalAddress');
+  const workflowBundlePath = options.provided?.workflowBundlePath ?? inject('workflowBundlePath');
   const testDb = await createTestDatabase();
   const database = openDatabase(testDb.url);
   const connection = await Connection.connect({ address });
@@ -72,7 +78,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     worker = await createWorker({
       connection: nativeConnection,
       namespace: 'default',
-      workflowBundle: { codePath: inject('workflowBundlePath') },
+      workflowBundle: { codePath: workflowBundlePath },
       deps: {
         database,
         secrets,
@@ -93,6 +99,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   return {
     database,
+    databaseUrl: testDb.url,
+    temporalAddress: address,
     temporal,
     app,
     px,
