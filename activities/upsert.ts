@@ -48,7 +48,7 @@ export async function upsertPage(
   const groups = new Map<string, Group>();
   for (const record of pending) {
     const key = plan.keyFields.map((f) => record.values[f.name] ?? null);
-    const empty = plan.keyFields.filter((f, i) => key[i] === null && !(plan.person && f.name === 'company_id'));
+    const empty = plan.keyFields.filter((f, i) => key[i] === null && f !== plan.scopeField);
     if (empty.length > 0) {
       fail(record, `empty upsert key ${empty.map((f) => f.name).join(', ')}: the source record has no value for it`);
       continue;

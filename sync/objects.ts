@@ -21,6 +21,11 @@ export interface PersonResolution {
   via: string;
   key: string;
   fields: string[];
+  /**
+   * What a row belongs to besides its person, most specific first. A row is one per person and
+   * the first of these the job fills; the last one when it fills none.
+   */
+  scopes: string[];
 }
 
 export interface ObjectDef {
@@ -84,7 +89,9 @@ export const STANDARD_OBJECTS: Record<string, ObjectDef> = {
       created,
       modified,
     ],
-    resolves: { object: 'person', via: 'person_id', key: 'email', fields: personFields.map((f) => f.name) },
+    // Per instance when a job records instances: an instance can be re-linked to another company,
+    // and its company persons must follow it rather than be left behind under the old company.
+    resolves: { object: 'person', via: 'person_id', key: 'email', fields: personFields.map((f) => f.name), scopes: ['instance_id', 'company_id'] },
   },
   company_instance: {
     name: 'company_instance',

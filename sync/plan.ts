@@ -35,8 +35,10 @@ export interface SyncPlan {
   modificationType: ModificationType;
   fields: PlannedField[];
   lookups: PlannedLookup[];
-  /** Target fields that identify a row (for company_person: the person plus its company). */
+  /** Target fields that identify a row (for company_person: the person plus its scope). */
   keyFields: FieldDef[];
+  /** The key field that may be empty: what a company person belongs to (a person may have no company). */
+  scopeField: FieldDef | null;
   /** The person resolution key when the target resolves a person. */
   personKey: FieldDef | null;
 }
@@ -126,12 +128,15 @@ export function buildPlan(job: JobConfig, meta: Record<string, ObjectDef>): Sync
   });
   const keyMappings = fields.filter((f, i) => job.mappings[i]!.upsertKey);
   if (!object.resolves) {
-    return { object, person, modificationType: job.modificationType, fields, lookups, keyFields: keyMappings.map((k) => k.field), personKey: null };
+    return { object, person, modificationType: job.modificationType, fields, lookups, keyFields: keyMappings.map((k) => k.field), scopeField: null, personKey: null };
   }
-  // A company person is one row per person and company: the person comes from its resolution key.
+  // A company person is one row per person and scope: the person comes from its resolution key.
   const personKey = person!.fields.find((f) => f.name === object.resolves!.key)!;
   const own = keyMappings.filter((k) => !k.onPerson).map((k) => k.field);
-  const identity = [ownField(object.resolves.via)!, ownField('company_id')!];
+  const filled = new Set([...job.mappings.map((m) => m.target), ...job.derivedMappings.map((d) => d.target)]);
+  const { scopes } = object.resolves;
+  const scopeField = ownField(scopes.find((s) => filled.has(s)) ?? scopes[scopes.length - 1]!)!;
+  const identity = [ownField(object.resolves.via)!, scopeField];
   return {
     object,
     person,
@@ -139,6 +144,7 @@ export function buildPlan(job: JobConfig, meta: Record<string, ObjectDef>): Sync
     fields,
     lookups,
     keyFields: [...identity, ...own.filter((f) => !identity.includes(f))],
+    scopeField,
     personKey,
   };
 }

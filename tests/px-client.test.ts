@@ -8,7 +8,7 @@ import { PxClient } from '../connectors/gainsight-px/client.js';
 import { gainsightPx } from '../connectors/gainsight-px/index.js';
 import { pushdownFilters } from '../connectors/gainsight-px/pushdown.js';
 import { DEFAULT_BASE_TIME, startPxSimulator, type PxSimulator } from '../connectors/gainsight-px/simulator/index.js';
-import type { ConnectorSession, Window } from '../connectors/types.js';
+import type { ConnectorContext, ConnectorSession, Window } from '../connectors/types.js';
 import { SynclineError } from '../sync/errors.js';
 import { compileFilter } from '../sync/filters.js';
 import type { FilterSpec } from '../sync/types.js';
@@ -17,6 +17,10 @@ const KEY = 'client-test-key';
 const DAY = 24 * 3600 * 1000;
 const ALL: Window = { from: new Date(0), to: new Date(DEFAULT_BASE_TIME + DAY) };
 const NO_FILTERS: FilterSpec = { conditions: [], logic: null };
+/** The PX connector keeps no state of its own, so it is lent no database here. */
+const NO_DATABASE = {} as ConnectorContext;
+
+const openPx = (url: string): ConnectorSession => gainsightPx.open({ config: { baseUrl: url }, secrets: { apiKey: KEY } }, NO_DATABASE);
 
 async function failureOf(promise: Promise<unknown>): Promise<SynclineError> {
   const error = await promise.then(
@@ -33,7 +37,15 @@ async function readAll(session: ConnectorSession, object: string, window: Window
   let cursor: unknown = null;
   let pages = 0;
   do {
-    const page = await session.readPage({ object, window, cursor, filters: options.filters ?? NO_FILTERS, options: { pageSize: options.pageSize } });
+    const page = await session.readPage({
+      object,
+      window,
+      cursor,
+      filters: options.filters ?? NO_FILTERS,
+      options: { pageSize: options.pageSize },
+      fields: [],
+      run: { id: 'run-1', jobId: 'job-1', trigger: 'import_now' },
+    });
     records.push(...page.records);
     cursor = page.nextCursor;
     pages++;
@@ -56,7 +68,7 @@ describe('the PX client', () => {
   afterAll(async () => sim?.close());
 
   it('stops scrolling at a page shorter than asked for, though that page still carries a scrollId', async () => {
-    const session = gainsightPx.open({ config: { baseUrl: sim.url }, secrets: { apiKey: KEY } });
+    const session = openPx(sim.url);
     const { records, pages } = await readAll(session, 'account', ALL, { pageSize: 100 });
     expect(records.map((r) => r.id)).toEqual([...sim.data.accounts()].map((a) => a.id));
     expect(pages).toBe(3);
@@ -69,7 +81,7 @@ describe('the PX client', () => {
   });
 
   it('reads a page of 1,000 and never asks PX for more than that', async () => {
-    const session = gainsightPx.open({ config: { baseUrl: sim.url }, secrets: { apiKey: KEY } });
+    const session = openPx(sim.url);
     const users = await readAll(session, 'user', ALL, { pageSize: 5000 });
     expect(users.records).toHaveLength(60);
     expect(sim.stats.lastQuery('/v1/users')?.pageSize).toBe('1000');
@@ -181,7 +193,7 @@ describe('the PX connector reading a window', () => {
 
   beforeAll(async () => {
     sim = await startPxSimulator({ apiKey: KEY, data: { accounts: 400, users: 20, seed: 9 } });
-    session = gainsightPx.open({ config: { baseUrl: sim.url }, secrets: { apiKey: KEY } });
+    session = openPx(sim.url);
     inWindow = [...sim.data.accounts()]
       .filter((a) => a.lastModifiedDate >= window.from.getTime() && a.lastModifiedDate < window.to.getTime())
       .map((a) => a.id);
@@ -245,7 +257,7 @@ describe('the PX connector reading a window', () => {
       const keep = compileFilter(filters);
       const expected = [...users.data.users()].filter(keep).map((u) => u.identifyId);
       expect(expected).toContain('user-0000023');
-      const reader = gainsightPx.open({ config: { baseUrl: users.url }, secrets: { apiKey: KEY } });
+      const reader = openPx(users.url);
       const { records } = await readAll(reader, 'user', ALL, { filters });
       expect(records.filter(keep).map((r) => r.identifyId)).toEqual(expected);
     } finally {
