@@ -5,6 +5,7 @@ import { stringify } from 'csv-stringify';
 import { eq } from 'drizzle-orm';
 import { runs } from '../../db/schema.js';
 import { toRunDocument } from '../../services/runs.js';
+import { withFiles } from '../../services/run-files.js';
 import { workflowIds } from '../../temporal/names.js';
 import { cancelRunSignal } from '../../workflows/types.js';
 import { FINAL_STATUSES, type RunStatus } from '../../sync/types.js';
@@ -23,7 +24,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
   };
 
   app.get('/runs/:id', { schema: { summary: 'A run: status, window, counts and progress', params: IdParams, response: { 200: Type.Ref(RunDocument), ...errorResponses } } }, async (request) =>
-    toRunDocument(await load(request.params.id)),
+    withFiles(db, toRunDocument(await load(request.params.id))),
   );
 
   app.get(

@@ -2,6 +2,8 @@ import { Type } from '@sinclair/typebox';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
+const Counts = Type.Object({ fetched: Type.Integer(), filtered: Type.Integer(), inserted: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer(), failed: Type.Integer() });
+
 export const RunDocument = Type.Object(
   {
     id: Type.String(),
@@ -10,13 +12,14 @@ export const RunDocument = Type.Object(
     trigger: Type.String(),
     status: Type.String(),
     window: Type.Object({ from: Nullable(Type.String()), to: Nullable(Type.String()) }),
-    counts: Type.Object({ fetched: Type.Integer(), filtered: Type.Integer(), inserted: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer(), failed: Type.Integer() }),
+    counts: Counts,
     progress: Type.Object({ recordsProcessed: Type.Integer(), pages: Type.Integer() }),
     error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
     workflowId: Type.String(),
     queuedAt: Type.String(),
     startedAt: Nullable(Type.String()),
     finishedAt: Nullable(Type.String()),
+    files: Type.Optional(Type.Array(Type.Object({ name: Type.String(), counts: Counts }), { description: 'counts per source file, for runs of file-based connectors' })),
   },
   { $id: 'Run' },
 );
