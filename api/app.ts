@@ -18,6 +18,7 @@ import { connectionRoutes } from './routes/connections.js';
 import { jobRoutes } from './routes/jobs.js';
 import { runRoutes } from './routes/runs.js';
 import { objectRoutes } from './routes/objects.js';
+import { bulkRoutes } from './routes/bulk.js';
 import { logRoutes } from './routes/logs.js';
 
 export interface AppServices {
@@ -68,6 +69,7 @@ export async function buildApp(services: AppServices, options: { logger?: boolea
   await app.register(jobRoutes, { prefix: '/v1' });
   await app.register(runRoutes, { prefix: '/v1' });
   await app.register(objectRoutes, { prefix: '/v1' });
+  await app.register(bulkRoutes, { prefix: '/v1' });
   await app.register(logRoutes, { prefix: '/v1' });
   return app;
 }

@@ -1,8 +1,9 @@
 import type { Connector } from './types.js';
 import { gainsightPx } from './gainsight-px/index.js';
+import { bulkApi } from './bulk-api/index.js';
 
 /** Adding a connector is one line here and a folder beside this file. */
-const connectors: Connector[] = [gainsightPx];
+const connectors: Connector[] = [gainsightPx, bulkApi];
 
 export const connectorRegistry: ReadonlyMap<string, Connector> = new Map(connectors.map((c) => [c.id, c]));
 

@@ -1,0 +1,118 @@
+// Bulk API uploads: a CSV or TSV body streamed into staging, then a run of the job to ingest it.
+import { Transform, type Readable } from 'node:stream';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { desc, eq } from 'drizzle-orm';
+import { connections, jobs, uploads, type UploadRow } from '../../db/schema.js';
+import { BULK_API_ID, stageUpload } from '../../connectors/bulk-api/index.js';
+import type { Delimiter } from '../../connectors/files/csv.js';
+import { findConnector } from '../../connectors/registry.js';
+import { assertRunnable } from '../../services/jobs.js';
+import { newId } from '../../services/ids.js';
+import { sourceFieldsOf } from '../../sync/source-fields.js';
+import { triggerJob } from '../../temporal/jobs.js';
+import { ApiError, badRequest, notFound, unprocessable } from '../errors.js';
+import { errorResponses } from '../schemas/common.js';
+import { JobIdParams, Upload, UploadAnswer, UploadQuery } from '../schemas/bulk.js';
+
+const MAX_FILE_BYTES = 1024 ** 3;
+const FILE_TYPES = ['text/csv', 'text/tab-separated-values', 'text/plain', 'application/octet-stream'];
+const DELIMITER_OF_TYPE: Record<string, Delimiter> = { 'text/csv': 'comma', 'text/tab-separated-values': 'tab' };
+
+export const bulkRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const services = app.services;
+  const { db, sql } = services.database;
+
+  // Files pass through as the request stream: parsing and staging read it as it arrives.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser(FILE_TYPES, (_request, payload, done) => done(null, payload));
+
+  const loadBulkJob = async (jobId: string) => {
+    const [row] = await db.select({ job: jobs, connector: connections.connector }).from(jobs).innerJoin(connections, eq(connections.id, jobs.connectionId)).where(eq(jobs.id, jobId));
+    if (!row) throw notFound('Job', jobId);
+    if (row.connector !== BULK_API_ID) {
+      throw unprocessable('not_a_bulk_job', `Job "${row.job.name}" reads from ${findConnector(row.connector)?.name ?? row.connector}; files can be uploaded only to jobs of a Bulk API connection.`);
+    }
+    return row.job;
+  };
+
+  app.post(
+    '/bulk/jobs/:jobId/files',
+    {
+      bodyLimit: MAX_FILE_BYTES,
+      schema: {
+        summary: 'Upload a CSV or TSV file to a Bulk API job and run the job on it',
+        description: 'The body is the file itself (text/csv or text/tab-separated-values, up to 1 GB), streamed into staging. Its header must hold every field the job reads.',
+        consumes: FILE_TYPES,
+        params: JobIdParams,
+        querystring: UploadQuery,
+        response: { 202: UploadAnswer, ...errorResponses, 413: Type.Ref('Error'), 415: Type.Ref('Error') },
+      },
+    },
+    async (request, reply) => {
+      const job = await loadBulkJob(request.params.jobId);
+      assertRunnable(job);
+      const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      const delimiter = request.query.delimiter ?? DELIMITER_OF_TYPE[type];
+      if (!delimiter) throw badRequest(`Say how fields are separated: send the file as text/csv or text/tab-separated-values, or add ?delimiter=comma or ?delimiter=tab (the content type was ${type || 'missing'}).`, [{ path: 'querystring/delimiter', message: 'comma or tab' }]);
+      const declared = Number(request.headers['content-length'] ?? 0);
+      if (declared > MAX_FILE_BYTES) throw tooLarge();
+      const body = request.body as Readable;
+      const limited = limitBytes(MAX_FILE_BYTES);
+      body.on('error', (error) => limited.destroy(error));
+      const id = newId('upload');
+      const result = await stageUpload(sql, { id, jobId: job.id, name: request.query.name ?? id, delimiter, fields: sourceFieldsOf(job), body: body.pipe(limited) });
+      if (!result.staged && result.reason === 'no_header') throw unprocessable('no_header', 'The file is empty: its first line must be a header naming the columns.');
+      if (!result.staged) {
+        throw unprocessable(
+          'missing_columns',
+          `The file lacks column${result.missing.length === 1 ? '' : 's'} the job "${job.name}" reads: ${result.missing.join(', ')}. Add ${result.missing.length === 1 ? 'it' : 'them'} to the header, or change the job's mappings, lookups or filters. Nothing was staged.`,
+          result.missing.map((column) => ({ path: `header/${column}`, message: 'missing column' })),
+        );
+      }
+      const triggered = await triggerJob(services.temporal, db, job.id, { trigger: 'upload' });
+      const [upload] = await db.update(uploads).set({ runId: triggered.runId }).where(eq(uploads.id, id)).returning();
+      return reply.status(202).send({ ...triggered, upload: toUploadDocument(upload!) });
+    },
+  );
+
+  app.get(
+    '/bulk/jobs/:jobId/files',
+    { schema: { summary: "The job's uploads, newest first", params: JobIdParams, response: { 200: Type.Object({ items: Type.Array(Upload), nextCursor: Type.Null() }), ...errorResponses } } },
+    async (request) => {
+      const job = await loadBulkJob(request.params.jobId);
+      const rows = await db.select().from(uploads).where(eq(uploads.jobId, job.id)).orderBy(desc(uploads.seq)).limit(100);
+      return { items: rows.map(toUploadDocument), nextCursor: null };
+    },
+  );
+};
+
+function toUploadDocument(row: UploadRow) {
+  return {
+    id: row.id,
+    jobId: row.jobId,
+    name: row.name,
+    delimiter: row.delimiter,
+    header: row.header,
+    rows: row.rows,
+    malformed: row.malformed,
+    status: row.status,
+    runId: row.runId,
+    consumedByRun: row.consumedByRun,
+    receivedAt: new Date(row.receivedAt).toISOString(),
+    consumedAt: row.consumedAt ? new Date(row.consumedAt).toISOString() : null,
+  };
+}
+
+const tooLarge = () => new ApiError(413, 'file_too_large', `A file may be at most ${MAX_FILE_BYTES / 1024 ** 3} GB; split it into several uploads.`);
+
+/** Fails the stream, and so the staging transaction, once more than `limit` bytes have come. */
+function limitBytes(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      callback(seen > limit ? tooLarge() : null, chunk);
+    },
+  });
+}

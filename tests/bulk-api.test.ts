@@ -1,0 +1,113 @@
+// Bulk API: files pushed to a custom job are staged as they stream in and ingested by a run like any
+// other, each malformed line or bad value a failed record found by its line.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, startStack, type Stack } from './support/stack.js';
+import { waitForRun, type JobDoc, type RunDoc } from './support/px-flow.js';
+import { accountsCsv, uploadFile } from './support/files.js';
+
+type RunWithFiles = RunDoc & { files?: { name: string; counts: RunDoc['counts'] }[] };
+
+describe('Bulk API uploads', () => {
+  let stack: Stack;
+  let connectionId: string;
+  let job: JobDoc;
+
+  beforeAll(async () => {
+    stack = await startStack({ px: false });
+    const created = await api<{ id: string }>(stack, 'POST', '/v1/connections', { connector: 'bulk-api', name: 'Files', config: {} });
+    expect(created.status, created.text).toBe(201);
+    connectionId = created.body.id;
+    const made = await api<JobDoc>(stack, 'POST', '/v1/jobs', {
+      connectionId,
+      name: 'Accounts from files',
+      source: { object: 'file' },
+      target: { object: 'company' },
+      mappings: [
+        { source: 'Account Id', target: 'px_account_id', upsertKey: true },
+        { source: 'Name', target: 'name' },
+        { source: 'Employees', target: 'employees' },
+      ],
+    });
+    expect(made.status, made.text).toBe(201);
+    job = made.body;
+  });
+  afterAll(async () => stack?.stop());
+
+  it('allows one Bulk API connection, with no out-of-the-box jobs', async () => {
+    const second = await api<{ error: { code: string } }>(stack, 'POST', '/v1/connections', { connector: 'bulk-api', name: 'More files', config: {} });
+    expect(second.status).toBe(409);
+    const listed = await api<{ items: JobDoc[] }>(stack, 'GET', `/v1/jobs?connectionId=${connectionId}`);
+    expect(listed.body.items.map((j) => j.name)).toEqual(['Accounts from files']);
+  });
+
+  it('refuses a file that lacks a column the job reads, naming it, before anything runs', async () => {
+    const refused = await uploadFile(stack, job.id, 'Account Id,Title\r\nacc-1,CEO\r\n', { query: { name: 'people.csv' } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error?.code).toBe('missing_columns');
+    expect(refused.body.error?.message).toContain('Name, Employees');
+    expect(refused.body.error?.details.map((d) => d.path)).toEqual(['header/Name', 'header/Employees']);
+    const [staged] = await stack.database.sql<{ uploads: number; rows: number; runs: number }[]>`
+      select (select count(*)::int from uploads) as uploads, (select count(*)::int from staged_rows) as rows, (select count(*)::int from runs) as runs`;
+    expect(staged).toEqual({ uploads: 0, rows: 0, runs: 0 });
+  });
+
+  it('lands 100,000 streamed rows exactly: good rows upserted, each bad line a failed record named by its line', async () => {
+    const file = accountsCsv(100_000, 2500);
+    const started = Date.now();
+    const answer = await uploadFile(stack, job.id, file.stream, { query: { name: 'accounts.csv' } });
+    const stagedAfter = Date.now() - started;
+    expect(answer.status, JSON.stringify(answer.body)).toBe(202);
+    expect(answer.body.upload).toMatchObject({ name: 'accounts.csv', rows: 100_000, malformed: file.bad.size / 2 });
+    const run: RunWithFiles = await waitForRun(stack, answer.body.runId, 120_000);
+    console.info(`100,000-row upload: staged in ${stagedAfter} ms, ingested ${Date.now() - started} ms after the upload began`);
+
+    expect(run.status).toBe('partial_success');
+    expect(run.trigger).toBe('upload');
+    expect(run.counts).toMatchObject({ fetched: 100_000, inserted: file.good.size, failed: file.bad.size });
+    expect(run.files).toEqual([{ name: 'accounts.csv', counts: run.counts }]);
+
+    const rows = await stack.database.sql<{ px_account_id: string; name: string; employees: number }[]>`select px_account_id, name, employees from company`;
+    expect(rows).toHaveLength(file.good.size);
+    for (const row of rows) expect(file.good.get(row.px_account_id)).toEqual({ name: row.name, employees: row.employees });
+
+    const errors = await api<string>(stack, 'GET', `/v1/runs/${run.id}/errors`);
+    const failed = errors.text.trim().split('\n').slice(1);
+    expect(failed).toHaveLength(file.bad.size);
+    for (const [line, word] of file.bad) {
+      const row = failed.find((r) => r.startsWith(`accounts.csv line ${line},`));
+      expect(row, `line ${line}`).toBeDefined();
+      expect(row).toContain(word);
+    }
+    const [left] = await stack.database.sql<{ rows: number }[]>`select count(*)::int as rows from staged_rows`;
+    expect(left!.rows).toBe(0);
+    const uploads = await api<{ items: { status: string; consumedByRun: string }[] }>(stack, 'GET', `/v1/bulk/jobs/${job.id}/files`);
+    expect(uploads.body.items[0]).toMatchObject({ status: 'consumed', consumedByRun: run.id });
+  });
+
+  it('reads a TSV upload, quoted tabs and line breaks included', async () => {
+    const tsv = 'Account Id\tName\tEmployees\nacc-1\t"Tab\tand\nnewline"\t7\nacc-200001\tNew one\t3\n';
+    const answer = await uploadFile(stack, job.id, tsv, { contentType: 'text/tab-separated-values', query: { name: 'update.tsv' } });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(202);
+    const run = await waitForRun(stack, answer.body.runId);
+    expect(run.status).toBe('success');
+    expect(run.counts).toMatchObject({ fetched: 2, inserted: 1, updated: 1, failed: 0 });
+    const rows = await stack.database.sql<{ name: string; employees: number }[]>`select name, employees from company where px_account_id in ('acc-1', 'acc-200001') order by px_account_id`;
+    expect(rows).toEqual([{ name: 'Tab\tand\nnewline', employees: 7 }, { name: 'New one', employees: 3 }]);
+  });
+
+  it('takes the delimiter from the query when the content type does not say', async () => {
+    const answer = await uploadFile(stack, job.id, 'Account Id\tName\tEmployees\r\nacc-2\tRenamed\t9\r\n', { contentType: 'application/octet-stream', query: { delimiter: 'tab' } });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(202);
+    const run = await waitForRun(stack, answer.body.runId);
+    expect(run.counts).toMatchObject({ fetched: 1, updated: 1 });
+    const unsaid = await uploadFile(stack, job.id, 'a,b\r\n', { contentType: 'application/octet-stream' });
+    expect(unsaid.status).toBe(400);
+  });
+
+  it('an Import Now with nothing uploaded reads nothing and succeeds', async () => {
+    const triggered = await api<{ runId: string }>(stack, 'POST', `/v1/jobs/${job.id}/import-now`);
+    expect(triggered.status).toBe(202);
+    const run = await waitForRun(stack, triggered.body.runId);
+    expect(run).toMatchObject({ status: 'success', counts: { fetched: 0 } });
+  });
+});
