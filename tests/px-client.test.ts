@@ -10,6 +10,8 @@ import { pushdownFilters } from '../connectors/gainsight-px/pushdown.js';
 import { DEFAULT_BASE_TIME, startPxSimulator, type PxSimulator } from '../connectors/gainsight-px/simulator/index.js';
 import type { ConnectorContext, ConnectorSession, Window } from '../connectors/types.js';
 import { SynclineError } from '../sync/errors.js';
+import { api, startStack, type Stack } from './support/stack.js';
+import { chooseAccountIdKey, connectPx, waitForRun, type JobDoc } from './support/px-flow.js';
 import { compileFilter } from '../sync/filters.js';
 import type { FilterSpec } from '../sync/types.js';
 
@@ -279,5 +281,46 @@ describe('the PX connector reading a window', () => {
     expect(only({ id: 'A', field: 'name', op: 'eq', value: 'a;b' })).toEqual([]);
     expect(only({ id: 'A', field: 'name', op: 'contains', value: 'a*' })).toEqual([]);
     expect(pushdownFilters({ conditions: [{ id: 'A', field: 'plan', op: 'eq', value: 'pro' }, { id: 'B', field: 'plan', op: 'eq', value: 'free' }], logic: 'A OR B' })).toEqual([]);
+  });
+});
+
+describe('a run over a window, whatever PX does with the window filter', () => {
+  let stack: Stack;
+  let job: JobDoc;
+  const from = new Date(DEFAULT_BASE_TIME - 300 * DAY);
+  const to = new Date(DEFAULT_BASE_TIME - 150 * DAY);
+  let inWindow: string[];
+
+  beforeAll(async () => {
+    stack = await startStack({ px: { accounts: 300, users: 20, seed: 13 }, pageSize: 40 });
+    job = await chooseAccountIdKey(stack, (await connectPx(stack)).companySync);
+    inWindow = [...stack.px!.data.accounts()].filter((a) => a.lastModifiedDate >= from.getTime() && a.lastModifiedDate < to.getTime()).map((a) => a.id);
+  });
+  afterAll(async () => stack?.stop());
+
+  const importWindow = async () => {
+    await stack.database.sql`delete from company`;
+    stack.px!.stats.reset();
+    const triggered = await api<{ runId: string }>(stack, 'POST', `/v1/jobs/${job.id}/import-from-date`, { from: from.toISOString(), to: to.toISOString() });
+    expect(triggered.status, triggered.text).toBe(202);
+    const run = await waitForRun(stack, triggered.body.runId);
+    const rows = await stack.database.sql<{ px_account_id: string }[]>`select px_account_id from company order by px_account_id`;
+    return { run, ids: rows.map((r) => r.px_account_id) };
+  };
+
+  it.each([
+    ['honours it', () => undefined],
+    ['ignores it', () => stack.px!.faults.ignoreFilterFields(['lastModifiedDate'])],
+    ['rejects it', () => stack.px!.faults.rejectFilterFields(['lastModifiedDate'])],
+  ])('syncs exactly the accounts of the window when PX %s', async (_what, fault) => {
+    expect(inWindow.length).toBeGreaterThan(40);
+    expect(inWindow.length).toBeLessThan(200);
+    stack.px!.faults.reset();
+    fault();
+    const { run, ids } = await importWindow();
+    expect(run.status).toBe('success');
+    expect(run.counts).toMatchObject({ fetched: inWindow.length, inserted: inWindow.length, failed: 0 });
+    expect(ids).toEqual(inWindow);
+    expect(stack.px!.stats.queries[0]!.filters).toEqual([`lastModifiedDate>=${from.getTime()};lastModifiedDate<${to.getTime()}`]);
   });
 });
