@@ -15,7 +15,7 @@ import { deleteJobSchedule, upsertJobSchedule, validateSchedule } from '../../te
 import { resetWatermarkUpdate, stateQuery, type JobStateView, type TriggerRequest, type WatermarkReset } from '../../workflows/types.js';
 import type { Schedule } from '../../sync/types.js';
 import { badRequest, notFound, unprocessable } from '../errors.js';
-import { decodeCursor, pageOf } from '../paging.js';
+import { decodeCursor, decodeIntegerCursor, pageOf } from '../paging.js';
 import { IdParams, Page, PageQuery, errorResponses } from '../schemas/common.js';
 import { ImportFromDateBody, JobCreate, JobPatch, JobStateAnswer, ScheduleBody, TriggerAnswer } from '../schemas/jobs.js';
 import { RunDocument } from '../schemas/runs.js';
@@ -185,11 +185,11 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/jobs/:id/runs', { schema: { summary: "The job's runs, newest first", params: IdParams, querystring: PageQuery, response: { 200: Page(Type.Ref(RunDocument)), ...errorResponses } } }, async (request) => {
     const job = await load(request.params.id);
     const limit = request.query.limit ?? 50;
-    const after = decodeCursor(request.query.cursor);
+    const after = decodeIntegerCursor(request.query.cursor);
     const rows = await db
       .select()
       .from(runs)
-      .where(and(eq(runs.jobId, job.id), after ? lt(runs.n, Number(after)) : undefined))
+      .where(and(eq(runs.jobId, job.id), after !== null ? lt(runs.n, after) : undefined))
       .orderBy(desc(runs.n))
       .limit(limit + 1);
     return pageOf(rows.map(toRunDocument), limit, (r) => r.id.slice(r.id.lastIndexOf('-') + 1));

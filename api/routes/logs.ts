@@ -1,19 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { auditLogPage, connectionLogPage, executionLogPage, type RunKey } from '../../services/logs.js';
 import { badRequest } from '../errors.js';
-import { decodeCursor, encodeCursor } from '../paging.js';
+import { decodeCursor, decodeIntegerCursor, encodeCursor } from '../paging.js';
 import { errorResponses } from '../schemas/common.js';
 import { LogPage, LogQuery } from '../schemas/logs.js';
 
 const wrongCursor = () =>
   badRequest('cursor is not one this log handed out; pass nextCursor from the previous page of the same log', [{ path: 'querystring/cursor', message: 'invalid cursor for this log type' }]);
-
-function auditCursor(cursor: string | undefined): number | null {
-  const key = decodeCursor(cursor);
-  if (key === null) return null;
-  if (!/^[1-9]\d{0,17}$/.test(key)) throw wrongCursor();
-  return Number(key);
-}
 
 const RUN_KEY = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|(.+)$/;
 
@@ -21,8 +14,11 @@ function runCursor(cursor: string | undefined): RunKey | null {
   const key = decodeCursor(cursor);
   if (key === null) return null;
   const match = RUN_KEY.exec(key);
-  if (!match) throw wrongCursor();
-  return { queuedAt: match[1]!, id: match[2]! };
+  const queuedAt = match?.[1];
+  // A real calendar date, so PostgreSQL never sees one it would refuse (a 30 February).
+  const real = queuedAt !== undefined && !Number.isNaN(Date.parse(queuedAt)) && new Date(queuedAt).toISOString().slice(0, 19) === queuedAt.slice(0, 19);
+  if (!real) throw wrongCursor();
+  return { queuedAt, id: match![2]! };
 }
 
 export const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -49,8 +45,8 @@ export const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
         type === 'execution'
           ? await executionLogPage(db, filters, limit, runCursor(cursor))
           : type === 'connection'
-            ? await connectionLogPage(db, filters, limit, auditCursor(cursor))
-            : await auditLogPage(db, filters, limit, auditCursor(cursor));
+            ? await connectionLogPage(db, filters, limit, decodeIntegerCursor(cursor))
+            : await auditLogPage(db, filters, limit, decodeIntegerCursor(cursor));
       return { items: page.items, nextCursor: page.lastKey === null ? null : encodeCursor(page.lastKey) };
     },
   );
