@@ -10,6 +10,8 @@ export interface ConfigField {
   description: string;
   default?: string | boolean;
   values?: string[];
+  /** Chosen when the connection is created: its out-of-the-box jobs are built for it. */
+  fixed?: boolean;
 }
 
 export interface SourceField {

@@ -52,6 +52,18 @@ export function splitConfig(connector: Connector, config: Record<string, unknown
   return { settings, secrets };
 }
 
+/** A change to a setting the connection's jobs were built for would leave them wrong: 409. */
+export function assertFixedKept(connector: Connector, before: Record<string, unknown>, config: Record<string, unknown>): void {
+  const changed = connector.configFields.filter((f) => f.fixed && config[f.name] !== undefined && config[f.name] !== (before[f.name] ?? f.default));
+  if (changed.length === 0) return;
+  const names = changed.map((f) => f.name).join(', ');
+  throw conflict(
+    'setting_fixed',
+    `${names} is chosen when a ${connector.name} connection is created and its jobs are built for it; delete the connection and create it again to change it.`,
+    changed.map((f) => ({ path: `/config/${f.name}`, message: 'cannot change after the connection is created' })),
+  );
+}
+
 export function toConnectionDocument(row: ConnectionRow): ConnectionDocument {
   const connector = findConnector(row.connector);
   const masked: Record<string, unknown> = { ...row.config };

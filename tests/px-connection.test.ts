@@ -144,6 +144,17 @@ describe('a Gainsight PX connection', () => {
     expect(created.body.error.message).toContain('Gainsight PX');
   });
 
+  it('keeps multiInstance as chosen at creation, since the jobs were built for it', async () => {
+    const refused = await patchConfig({ multiInstance: true });
+    expect(refused.status).toBe(409);
+    expect(refused.text).toContain('multiInstance');
+    const read = await api<ConnectionDoc>(stack, 'GET', `/v1/connections/${connectionId}`);
+    expect(read.body.config.multiInstance).toBe(false);
+    const jobs = await api<{ items: { target: { object: string } }[] }>(stack, 'GET', `/v1/jobs?connectionId=${connectionId}`);
+    expect(jobs.body.items.map((j) => j.target.object).sort()).toEqual(['company', 'company_person']);
+    expect((await patchConfig({ multiInstance: false })).status).toBe(200);
+  });
+
   it('refuses a region PX does not have, naming the ones it has', async () => {
     const refused = await patchConfig({ region: 'apac' });
     expect(refused.status).toBe(400);

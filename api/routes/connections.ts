@@ -4,7 +4,7 @@ import { desc, eq, lt } from 'drizzle-orm';
 import { connections, jobs } from '../../db/schema.js';
 import { connectorRegistry } from '../../connectors/registry.js';
 import { SynclineError } from '../../sync/errors.js';
-import { auditedConnection, connectorOrFail, createConnection, splitConfig, toConnectionDocument } from '../../services/connections.js';
+import { assertFixedKept, auditedConnection, connectorOrFail, createConnection, splitConfig, toConnectionDocument } from '../../services/connections.js';
 import { recordAudit } from '../../services/audit.js';
 import { newId } from '../../services/ids.js';
 import { openSession } from '../../services/sessions.js';
@@ -28,7 +28,7 @@ const ConnectorInfo = Type.Object({
   id: Type.String(),
   name: Type.String(),
   category: Type.String(),
-  configFields: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), required: Type.Boolean(), secret: Type.Boolean(), description: Type.String(), default: Type.Optional(Type.Union([Type.String(), Type.Boolean()])), values: Type.Optional(Type.Array(Type.String())) })),
+  configFields: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), required: Type.Boolean(), secret: Type.Boolean(), description: Type.String(), default: Type.Optional(Type.Union([Type.String(), Type.Boolean()])), values: Type.Optional(Type.Array(Type.String())), fixed: Type.Optional(Type.Boolean()) })),
   allowsCustomJobs: Type.Boolean(),
   maxConnections: Type.Union([Type.Integer(), Type.Null()]),
 });
@@ -89,6 +89,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const before = await load(request.params.id);
       const connector = connectorOrFail(before.connector);
+      assertFixedKept(connector, before.config, request.body.config ?? {});
       const { settings, secrets: newSecrets } = splitConfig(connector, request.body.config ?? {}, true);
       const mergedSecrets = Object.keys(newSecrets).length ? secrets.seal({ ...secrets.open(before.secrets), ...newSecrets }) : before.secrets;
       const [after] = await db

@@ -27,7 +27,7 @@ export const gainsightPx: Connector = {
     { name: 'apiKey', type: 'string', required: true, secret: true, description: 'The REST API key of the PX org (Administration > REST API).' },
     { name: 'region', type: 'enum', required: false, secret: false, description: 'The PX data centre.', default: 'us', values: Object.keys(PX_REGIONS) },
     { name: 'baseUrl', type: 'string', required: false, secret: false, description: "Overrides the region's API URL (ending in /v1)." },
-    { name: 'multiInstance', type: 'boolean', required: false, secret: false, description: 'Keep several PX accounts of one company apart as instances.', default: false },
+    { name: 'multiInstance', type: 'boolean', required: false, secret: false, description: 'Keep several PX accounts of one company apart as instances. Chosen when the connection is created.', default: false, fixed: true },
   ],
   allowsCustomJobs: false,
   maxConnections: 1,
