@@ -1,13 +1,13 @@
 // Run bookkeeping: the run rows that the API and the execution log read, and the hand-offs
 // between workflows (a dependency or chain member asked of another job's workflow).
-import { and, eq, inArray, isNotNull, sql as dsql } from 'drizzle-orm';
+import { eq, inArray, isNotNull, sql as dsql } from 'drizzle-orm';
 import { chainRuns, jobChains, jobState, jobs, runs } from '../db/schema.js';
 import { buildPlan } from '../sync/plan.js';
 import { loadObjectMetadata } from '../services/metadata.js';
+import { allocateChainRun, finishChainRun, type AllocatedChainRun } from '../services/chains.js';
 import { invalidConfiguration } from '../sync/errors.js';
 import { FINAL_STATUSES, type RunStatus, type RunTrigger, type StoredError } from '../sync/types.js';
 import { triggerJob } from '../temporal/jobs.js';
-import { chainRunIdOf, workflowIds } from '../temporal/names.js';
 import type { IsoWindow, SyncRunResult, TriggerRequest, TriggerResult } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -150,27 +150,12 @@ export function createRunActivities(deps: ActivityDeps) {
       return { runId: result.runId };
     },
 
-    async allocateChainRun({ chainId, trigger }: { chainId: string; trigger: string }): Promise<{ chainRunId: string; n: number; jobIds: string[]; name: string }> {
-      const [chain] = await db
-        .update(jobChains)
-        .set({ nextRunNumber: dsql`${jobChains.nextRunNumber} + 1` })
-        .where(eq(jobChains.id, chainId))
-        .returning();
-      if (!chain) throw invalidConfiguration(`Job chain ${chainId} does not exist.`);
-      const n = chain.nextRunNumber - 1;
-      const chainRunId = chainRunIdOf(chainId, n);
-      await db
-        .insert(chainRuns)
-        .values({ id: chainRunId, chainId, n, trigger, status: 'running', workflowId: workflowIds.chainRun(chainId, n) })
-        .onConflictDoNothing();
-      return { chainRunId, n, jobIds: chain.jobIds, name: chain.name };
+    async allocateChainRun({ chainId, trigger }: { chainId: string; trigger: string }): Promise<AllocatedChainRun> {
+      return allocateChainRun(db, chainId, trigger);
     },
 
     async finishChainRun({ chainRunId, status, error }: { chainRunId: string; status: string; error: StoredError | null }): Promise<void> {
-      await db
-        .update(chainRuns)
-        .set({ status, error, finishedAt: new Date() })
-        .where(and(eq(chainRuns.id, chainRunId), eq(chainRuns.status, 'running')));
+      await finishChainRun(db, chainRunId, status, error);
     },
   };
 }

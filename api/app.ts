@@ -20,6 +20,7 @@ import { runRoutes } from './routes/runs.js';
 import { objectRoutes } from './routes/objects.js';
 import { bulkRoutes } from './routes/bulk.js';
 import { logRoutes } from './routes/logs.js';
+import { chainRoutes } from './routes/chains.js';
 
 export interface AppServices {
   database: Database;
@@ -71,5 +72,6 @@ export async function buildApp(services: AppServices, options: { logger?: boolea
   await app.register(objectRoutes, { prefix: '/v1' });
   await app.register(bulkRoutes, { prefix: '/v1' });
   await app.register(logRoutes, { prefix: '/v1' });
+  await app.register(chainRoutes, { prefix: '/v1' });
   return app;
 }

@@ -1,7 +1,8 @@
 // One run of a job chain (`chain:<chainId>:run:<n>`): members one after the other, each through its
 // own job workflow; a member that does not succeed stops the chain.
-import { ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import type { StoredError } from '../sync/types.js';
 import { runFinishedSignal, type ChainRunInput, type RunFinished } from './types.js';
 
 const acts = proxyActivities<Activities>({
@@ -25,16 +26,24 @@ export async function chainRunWorkflow(input: ChainRunInput): Promise<{ status: 
       const outcome = finished.get(runId)!;
       if (outcome.status !== 'success' && outcome.status !== 'partial_success') {
         const message = `Chain stopped: member job ${jobId} ended ${outcome.status}${outcome.error ? ` (${outcome.error.message})` : ''}.`;
-        await acts.finishChainRun({ chainRunId: input.chainRunId, status: 'failure', error: { code: 'CHAIN_MEMBER_FAILED', message } });
         throw ApplicationFailure.nonRetryable(message, 'CHAIN_MEMBER_FAILED');
       }
     }
     await acts.finishChainRun({ chainRunId: input.chainRunId, status: 'success', error: null });
     return { status: 'success' };
   } catch (error) {
+    // Whatever stopped the chain (a member, a member that could not be asked for), its run ends here.
     if (isCancellation(error)) {
       await CancellationScope.nonCancellable(() => acts.finishChainRun({ chainRunId: input.chainRunId, status: 'cancelled', error: null }));
+    } else {
+      await acts.finishChainRun({ chainRunId: input.chainRunId, status: 'failure', error: storedError(error) });
     }
     throw error;
   }
+}
+
+function storedError(error: unknown): StoredError {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure) return { code: cause.type ?? 'INTERNAL', message: cause.message };
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }
