@@ -179,4 +179,20 @@ describe('Job chains run their jobs one after the other', () => {
     expect(patched.body.schedule).toBeNull();
     await expect(stack.temporal.client.schedule.getHandle(`chain:${id}:schedule`).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
   });
+
+  it('a chain whose member was deleted refuses to run now (422) and its scheduled run fails naming the job', async () => {
+    const created = await createChain({ name: 'Orphaned', jobIds: [companyPersonSync.id], schedule: DAILY });
+    expect(created.status, created.text).toBe(201);
+    const id = created.body.id;
+    expect((await api(stack, 'DELETE', `/v1/jobs/${companyPersonSync.id}`)).status).toBe(204);
+
+    const refused = await api<ApiError>(stack, 'POST', `/v1/job-chains/${id}/run`);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.message).toContain(companyPersonSync.id);
+
+    await expect(fireSchedule(stack, `chain:${id}:schedule`)).rejects.toThrow();
+    const [run] = await chainRuns(id);
+    expect(run).toMatchObject({ trigger: 'schedule', status: 'failure' });
+    expect(run!.error?.message).toContain(companyPersonSync.id);
+  });
 });
