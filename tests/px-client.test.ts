@@ -148,19 +148,34 @@ describe('the PX client', () => {
 
 describe('the PX client against answers the simulator does not give', () => {
   let server: Server;
+  /** 0 never answers. */
   let status = 403;
+  let body = '{"message":"no"}';
   let requests = 0;
   let url: string;
 
   beforeAll(async () => {
     server = createServer((_req, res) => {
       requests++;
-      res.writeHead(status, { 'content-type': 'application/json' }).end('{"message":"no"}');
+      if (status === 0) return;
+      res.writeHead(status, { 'content-type': 'application/json' }).end(body);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   });
-  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(async () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  );
+
+  it('gives up on a host that does not answer, saying so', async () => {
+    status = 0;
+    const error = await failureOf(new PxClient(url, KEY, 200).probe());
+    expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', retryable: true });
+    expect(error.message).toMatch(/127\.0\.0\.1:\d+ did not answer within 0\.2 s/);
+  });
 
   it('treats 403 (a key without read permission) as permanent', async () => {
     status = 403;
@@ -177,6 +192,23 @@ describe('the PX client against answers the simulator does not give', () => {
     const error = await failureOf(new PxClient(url, KEY).list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
     expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', retryable: true });
     expect(requests).toBe(3);
+  });
+
+  it('tests a connection with one try, so a person is not kept waiting through retries', async () => {
+    status = 500;
+    requests = 0;
+    const error = await failureOf(openPx(url).test());
+    expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE' });
+    expect(requests).toBe(1);
+  });
+
+  it('treats an answer that is not JSON as retryable', async () => {
+    status = 200;
+    body = 'not json';
+    const error = await failureOf(new PxClient(url, KEY).list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
+    expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', retryable: true });
+    expect(error.message).toContain('/accounts could not be read');
+    body = '{"message":"no"}';
   });
 
   it('treats a list answer without its records array as retryable, not as an empty page', async () => {

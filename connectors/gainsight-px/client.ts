@@ -13,6 +13,8 @@ export const PX_MAX_PAGE_SIZE = 1000;
 
 const SOURCE = 'Gainsight PX';
 const REQUEST_TIMEOUT_MS = 30_000;
+/** A person is waiting on a connection test: one try, and not for long. */
+const PROBE_TIMEOUT_MS = 10_000;
 /** Short in-process retries absorb blips; longer outages are left to the workflow's retry policy. */
 const QUICK_RETRIES = 2;
 const QUICK_RETRY_MAX_WAIT_MS = 5_000;
@@ -34,6 +36,7 @@ export class PxClient {
   constructor(
     private readonly baseUrl: string,
     private readonly apiKey: string,
+    private readonly probeTimeoutMs: number = PROBE_TIMEOUT_MS,
   ) {}
 
   static baseUrlFor(region: string | undefined, override: string | undefined): string {
@@ -61,6 +64,11 @@ export class PxClient {
     };
   }
 
+  /** Resolves when PX answers a list request with this key, after one try. */
+  async probe(): Promise<void> {
+    await this.getOnce('/accounts?pageSize=1', this.probeTimeoutMs);
+  }
+
   async attributes(model: 'account' | 'user'): Promise<PxAttribute[]> {
     const body = await this.get(`/admin/model/${model}/attributes`);
     if (!Array.isArray(body)) throw sourceUnavailable(SOURCE, `the ${model} attributes answered without a list`);
@@ -70,7 +78,7 @@ export class PxClient {
   private async get(path: string): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.getOnce(path);
+        return await this.getOnce(path, REQUEST_TIMEOUT_MS);
       } catch (error) {
         if (!(error instanceof SynclineError) || !error.retryable || attempt >= QUICK_RETRIES) throw error;
         const wait = error.retryAfterMs ?? 250 * 2 ** attempt;
@@ -80,17 +88,25 @@ export class PxClient {
     }
   }
 
-  private async getOnce(path: string): Promise<unknown> {
+  private async getOnce(path: string, timeoutMs: number): Promise<unknown> {
     let response: Response;
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
         headers: { 'X-APTRINSIC-API-KEY': this.apiKey, Accept: 'application/json' },
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      throw sourceUnavailable(SOURCE, `could not reach ${new URL(this.baseUrl).host} (${describeNetworkError(error)})`);
+      const host = new URL(this.baseUrl).host;
+      if (error instanceof Error && error.name === 'TimeoutError') throw sourceUnavailable(SOURCE, `${host} did not answer within ${timeoutMs / 1000} s`);
+      throw sourceUnavailable(SOURCE, `could not reach ${host} (${describeNetworkError(error)})`);
     }
-    if (response.ok) return response.json();
+    if (response.ok) {
+      try {
+        return await response.json();
+      } catch (error) {
+        throw sourceUnavailable(SOURCE, `the answer to ${path.split('?')[0]} could not be read (${describeNetworkError(error)})`);
+      }
+    }
     const text = await response.text();
     if (response.status === 401 || response.status === 403) throw sourceCredentialsRejected(SOURCE, response.status);
     if (response.status === 429) {

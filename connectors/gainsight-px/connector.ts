@@ -65,7 +65,7 @@ class PxSession implements ConnectorSession {
   constructor(private readonly client: PxClient) {}
 
   async test(): Promise<void> {
-    await this.client.list('accounts', { pageSize: 1, scrollId: null, filters: [] });
+    await this.client.probe();
   }
 
   idField(object: string): string {
