@@ -45,7 +45,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return row;
   };
 
-  app.get('/connectors', { schema: { summary: 'The available connectors', response: { 200: Type.Object({ items: Type.Array(ConnectorInfo), nextCursor: Type.Null() }) } } }, async () => ({
+  app.get('/connectors', { schema: { summary: 'The available connectors', response: { 200: Type.Object({ items: Type.Array(ConnectorInfo), nextCursor: Type.Null() }), ...errorResponses } } }, async () => ({
     items: [...connectorRegistry.values()].map((c) => ({ id: c.id, name: c.name, category: c.category, configFields: c.configFields, allowsCustomJobs: c.allowsCustomJobs, maxConnections: c.maxConnections })),
     nextCursor: null,
   }));

@@ -24,7 +24,7 @@ export const objectRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return def;
   };
 
-  app.get('/objects', { schema: { summary: 'The data platform objects and their fields', response: { 200: Type.Object({ items: Type.Array(ObjectInfo), nextCursor: Type.Null() }) } } }, async () => {
+  app.get('/objects', { schema: { summary: 'The data platform objects and their fields', response: { 200: Type.Object({ items: Type.Array(ObjectInfo), nextCursor: Type.Null() }), ...errorResponses } } }, async () => {
     const meta = await loadObjectMetadata(db);
     return { items: Object.values(meta).map((o) => ({ name: o.name, label: o.label, fields: o.fields.map((f) => ({ name: f.name, type: f.type, label: f.label, standard: f.standard })) })), nextCursor: null };
   });
