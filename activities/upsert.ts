@@ -172,10 +172,15 @@ async function findExisting(sql: Sql, object: ObjectDef, keyFields: FieldDef[], 
   const result = new Map<string, Row[]>();
   if (keys.length === 0) return result;
   const columns = keyFields.map((_, i) => `v${i}`);
-  const arrays = keyFields.map((_, i) => sql`${textArray(sql, keys.map((k) => toText(k[i] ?? null)))}::text[]`);
-  // A null key part (a company person without a company) matches a null column.
+  const texts = keyFields.map((_, i) => keys.map((k) => toText(k[i] ?? null)));
+  const arrays = texts.map((values) => sql`${textArray(sql, values)}::text[]`);
+  // A null key part (a company person without a company) matches a null column. Only where the
+  // page has one: the `or` keeps PostgreSQL from using an index, and every key would then be
+  // compared with every row of the table.
   const conditions = keyFields.map((f, i) =>
-    sql`(${matches(sql, 't', f, 'k', columns[i]!)} or (t.${sql(f.name)} is null and k.${sql(columns[i]!)} is null))`,
+    texts[i]!.includes(null)
+      ? sql`(${matches(sql, 't', f, 'k', columns[i]!)} or (t.${sql(f.name)} is null and k.${sql(columns[i]!)} is null))`
+      : matches(sql, 't', f, 'k', columns[i]!),
   );
   const writable = object.fields.filter((f) => !f.readOnly).map((f) => f.name);
   const rows = await sql<Record<string, Value>[]>`
