@@ -52,16 +52,21 @@ export async function* readCsv(input: Readable, delimiter: Delimiter, from: CsvP
   input.on('data', (chunk: Buffer) => (read += chunk.length));
   input.on('error', (error) => parser.destroy(error));
   input.pipe(parser);
-  let lastLine = 0;
-  const skip = (bytes: number, problem: string): CsvEntry => ({ line: from.line + lastLine + 1, endLine: from.line + lastLine + 1, end: from.offset + bytes, fields: null, problem });
+  // Lines are counted here rather than taken from the parser, which counts a CRLF inside a quoted
+  // field as two lines: a record starts after the previous one and the empty lines skipped since.
+  let lastLine = from.line;
+  let emptyLines = 0;
+  const skip = (bytes: number, problem: string): CsvEntry => ({ line: lastLine + 1, endLine: lastLine + 1, end: from.offset + bytes, fields: null, problem });
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: InfoRecord }>) {
       while (skipped[0] && skipped[0].after < info.records) {
         const { bytes, problem } = skipped.shift()!;
         yield skip(bytes, problem);
       }
-      yield { line: from.line + info.lines - lineBreaksIn(record), endLine: from.line + info.lines, end: from.offset + info.bytes, fields: record, problem: null };
-      lastLine = info.lines;
+      const line = lastLine + 1 + info.empty_lines - emptyLines;
+      lastLine = line + lineBreaksIn(record);
+      emptyLines = info.empty_lines;
+      yield { line, endLine: lastLine, end: from.offset + info.bytes, fields: record, problem: null };
     }
     // A skip after the last record ran to the end of the input: resuming must start past it.
     for (const { problem } of skipped.splice(0)) yield skip(read, problem);
@@ -76,8 +81,14 @@ function describe(error: CsvError | undefined): string {
   return error ? `the line could not be read: ${error.message}` : 'the line could not be read';
 }
 
+/** Line breaks as a person counts them: CRLF, LF or a lone CR. */
 function lineBreaksIn(fields: string[]): number {
   let count = 0;
-  for (const field of fields) for (let i = field.indexOf('\n'); i >= 0; i = field.indexOf('\n', i + 1)) count++;
+  for (const field of fields) {
+    for (let i = 0; i < field.length; i++) {
+      const c = field.charCodeAt(i);
+      if (c === 10 || (c === 13 && field.charCodeAt(i + 1) !== 10)) count++;
+    }
+  }
   return count;
 }
