@@ -1,7 +1,8 @@
 // Data sync jobs: the document clients see, the checks a job must pass, and the rules for editing.
 import { eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { jobs, type JobRow, type NewJobRow } from '../db/schema.js';
+import { connections, jobs, type JobRow, type NewJobRow } from '../db/schema.js';
+import { findConnector } from '../connectors/registry.js';
 import type { JobTemplate } from '../connectors/types.js';
 import { checkJobConfig, checkRunnable } from '../sync/plan.js';
 import type { DerivedMapping, FilterSpec, Mapping } from '../sync/types.js';
@@ -58,9 +59,11 @@ export function auditedJob(row: JobRow): Record<string, unknown> {
 }
 
 /** Checks a job's configuration against the objects and its dependencies; 400 naming each field. */
-export async function validateJob(db: Db, job: Pick<JobRow, 'id' | 'name' | 'connectionId' | 'targetObject' | 'modificationType' | 'mappings' | 'derivedMappings' | 'filters' | 'dependsOn'>): Promise<void> {
+export async function validateJob(db: Db, job: Pick<JobRow, 'id' | 'name' | 'connectionId' | 'targetObject' | 'modificationType' | 'mappings' | 'derivedMappings' | 'filters' | 'dependsOn' | 'options'>): Promise<void> {
   const meta = await loadObjectMetadata(db);
   const problems: ErrorDetail[] = checkJobConfig(job, meta);
+  const [connection] = await db.select({ connector: connections.connector }).from(connections).where(eq(connections.id, job.connectionId));
+  problems.push(...(findConnector(connection?.connector ?? '')?.validateJobOptions?.(job.options) ?? []));
   const keys = job.mappings.filter((m) => m.upsertKey).map((m) => m.target);
   if (new Set(keys).size !== keys.length) problems.push({ path: '/mappings', message: 'an upsert key field is marked twice' });
   if (job.dependsOn.includes(job.id)) problems.push({ path: '/dependsOn', message: 'a job cannot depend on itself' });

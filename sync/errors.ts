@@ -22,10 +22,10 @@ export class SynclineError extends Error {
   }
 }
 
-export const sourceCredentialsRejected = (source: string, status: number) =>
+export const sourceCredentialsRejected = (source: string, status: number | string, credential = 'API key') =>
   new SynclineError(
     'SOURCE_AUTH_REJECTED',
-    `${source} rejected the API key (${status}). Update the connection's API key and test the connection again.`,
+    `${source} rejected the ${credential} (${status}). Update the connection's ${credential} and test the connection again.`,
     false,
   );
 

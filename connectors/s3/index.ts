@@ -1,0 +1,1 @@
+export { amazonS3 } from './connector.js';
