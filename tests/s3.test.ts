@@ -63,7 +63,7 @@ describe('Amazon S3 files', () => {
     await moto?.stop();
   });
 
-  it('tests a connection by listing its prefix, with words for a missing bucket and an unreachable endpoint', async () => {
+  it('tests a connection by listing its prefix, with words for refused keys, a missing bucket and an unreachable endpoint', async () => {
     expect((await api(stack, 'POST', `/v1/connections/${connectionId}/test`)).body).toEqual({ ok: true });
     const missing = await connect('No such bucket', { bucket: 'no-such-bucket' });
     const noBucket = await api<{ ok: boolean; error: { code: string; message: string } }>(stack, 'POST', `/v1/connections/${missing.id}/test`);
@@ -74,6 +74,15 @@ describe('Amazon S3 files', () => {
     expect(unreachable.body.ok).toBe(false);
     expect(unreachable.body.error.code).toBe('SOURCE_UNAVAILABLE');
     expect(unreachable.body.error.message).toContain('could not be reached');
+    const strict = await startMoto({ checkCredentials: true });
+    try {
+      const refusing = await connect('Unknown key', { endpoint: strict.endpoint });
+      const refused = await api<{ ok: boolean; error: { code: string; message: string } }>(stack, 'POST', `/v1/connections/${refusing.id}/test`);
+      expect(refused.body).toEqual({ ok: false, error: { code: 'SOURCE_AUTH_REJECTED', message: expect.stringContaining('Amazon S3 rejected the access key') as string } });
+      expect(refused.body.error.message).toContain('403 InvalidAccessKeyId');
+    } finally {
+      await strict.stop();
+    }
   });
 
   it('refuses job options it cannot use, naming them', async () => {

@@ -17,10 +17,12 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-export async function startMoto(): Promise<Moto> {
+/** `checkCredentials`: refuse every access key, as S3 refuses one it does not know (moto's IAM checks from the first request). */
+export async function startMoto(options: { checkCredentials?: boolean } = {}): Promise<Moto> {
   if (!existsSync(MOTO_SERVER)) throw new Error(`moto's server is not installed at ${MOTO_SERVER}: run \`npm run setup\``);
   const port = await freePort();
-  const child = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const env = { ...process.env, ...(options.checkCredentials ? { INITIAL_NO_AUTH_ACTION_COUNT: '0' } : {}) };
+  const child = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env });
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const endpoint = `http://127.0.0.1:${port}`;
