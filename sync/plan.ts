@@ -78,6 +78,9 @@ export function checkJobConfig(job: JobConfig, meta: Record<string, ObjectDef>):
       problems.push({ path: `${path}/object`, message: `lookup object "${d.object}" does not exist` });
       return;
     }
+    if (d.kind === 'self' && d.object !== object.name) {
+      problems.push({ path: `${path}/object`, message: `a self lookup finds records of the target object itself: set object to "${object.name}", or make it a direct lookup` });
+    }
     const target = object.fields.find((f) => f.name === d.target);
     if (!target || target.type !== 'gsid') problems.push({ path: `${path}/target`, message: `"${d.target}" is not a GSID field of ${object.name}` });
     if (targets.has(d.target)) problems.push({ path: `${path}/target`, message: `"${d.target}" is already filled by another mapping` });

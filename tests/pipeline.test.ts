@@ -208,6 +208,14 @@ describe('The sync pipeline: filter, map, look up and upsert each record', () =>
       companySync = await patch(companySync, { derivedMappings: [] });
     });
 
+    it('refuses a self lookup on another object, naming the field', async () => {
+      const refused = await api<{ error: { details: { path: string; message: string }[] } }>(stack, 'PATCH', `/v1/jobs/${companySync.id}`, {
+        derivedMappings: [{ target: 'twin__gc', object: 'person', kind: 'self', match: [{ source: 'id', field: 'email' }], onNoMatch: 'null', onMultipleMatches: 'error' }],
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.details).toEqual([{ path: '/derivedMappings/0/object', message: expect.stringContaining('set object to "company"') }]);
+    });
+
     it('a direct lookup with onNoMatch error fails the users whose account is not a company', async () => {
       await emptyTargets();
       companySync = await patch(companySync, { mappings: [...baseMappings, { source: 'location.countryName', target: 'country__gc', upsertKey: false }] });
