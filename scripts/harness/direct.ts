@@ -1,0 +1,59 @@
+// The baseline without Temporal: the engine's own run bookkeeping and page loop (read a page, map,
+// look up, write it in one transaction, read the next page meanwhile) called in this process,
+// so that what Temporal adds end to end can be told apart from what the work itself costs.
+import { randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { ActivityDeps } from '../../activities/deps.js';
+import { createRunActivities } from '../../activities/runs.js';
+import { createSyncPages } from '../../activities/sync-pages.js';
+import { openDatabase } from '../../db/client.js';
+import { jobs } from '../../db/schema.js';
+import { createConnection } from '../../services/connections.js';
+import { newId } from '../../services/ids.js';
+import { SecretBox } from '../../services/secrets.js';
+import { runIdOf } from '../../temporal/names.js';
+import type { SyncRunResult } from '../../workflows/types.js';
+
+export interface DirectRun {
+  ms: number;
+  result: SyncRunResult;
+}
+
+export async function runDirect(options: { databaseUrl: string; pxUrl: string; pxKey: string }): Promise<{ companySync: DirectRun; companyPersonSync: DirectRun }> {
+  const database = openDatabase(options.databaseUrl);
+  try {
+    const secrets = new SecretBox(randomBytes(32).toString('base64url'));
+    // syncPages and the run bookkeeping used here touch only the database and the secrets.
+    const deps = { database, secrets } as ActivityDeps;
+    const connection = await createConnection(database.db, secrets, 'bench', newId('conn'), {
+      connector: 'gainsight-px',
+      name: 'Connect to PX',
+      config: { apiKey: options.pxKey, baseUrl: options.pxUrl },
+    }, () => newId('job'));
+    const owned = await database.db.select().from(jobs).where(eq(jobs.connectionId, connection.id));
+    const companySync = owned.find((j) => j.targetObject === 'company')!;
+    const companyPersonSync = owned.find((j) => j.targetObject === 'company_person')!;
+    const mappings = companySync.mappings.map((m) => ({ ...m, upsertKey: m.target === 'px_account_id' }));
+    await database.db.update(jobs).set({ mappings }).where(eq(jobs.id, companySync.id));
+
+    const bookkeeping = createRunActivities(deps);
+    const syncPages = createSyncPages(deps);
+    const environment = new MockActivityEnvironment();
+    const run = async (jobId: string): Promise<DirectRun> => {
+      const started = performance.now();
+      const runId = runIdOf(jobId, 1);
+      await bookkeeping.recordRunQueued({ runId, jobId, n: 1, trigger: 'import_now', window: null, chainRunId: null, parentRunId: null, workflowId: `direct:${runId}` });
+      const prepared = await bookkeeping.prepareRun({ runId, jobId, incremental: true, watermark: null, window: null });
+      if ('error' in prepared) throw new Error(prepared.error.message);
+      await bookkeeping.beginRun({ runId });
+      let done = false;
+      while (!done) ({ done } = await environment.run<[{ runId: string }], { done: boolean; pages: number }, typeof syncPages>(syncPages, { runId }));
+      const result = await bookkeeping.finishRun({ runId, outcome: null });
+      return { ms: performance.now() - started, result };
+    };
+    return { companySync: await run(companySync.id), companyPersonSync: await run(companyPersonSync.id) };
+  } finally {
+    await database.close();
+  }
+}
