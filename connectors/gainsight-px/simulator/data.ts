@@ -58,6 +58,7 @@ export class PxDataset {
   private readonly accountOverlay = new Map<number, PxAccount>();
   private readonly userOverlay = new Map<number, PxUser>();
   private changes = 0;
+  private readonly changedCache = new Map<string, { version: number; indexes: number[] }>();
 
   constructor(options: PxDataOptions) {
     requireCount('accounts', options.accounts);
@@ -112,6 +113,18 @@ export class PxDataset {
   findUser(identifyId: string): PxUser | undefined {
     const index = userIndexOfId(identifyId);
     return index !== undefined && index < this.userTotal ? this.user(index) : undefined;
+  }
+
+  /**
+   * Indexes of the records changed or added through this class, ascending: every other record is
+   * as generated, last modified within INITIAL_SPAN_MS before baseTime.
+   */
+  changedIndexes(object: 'accounts' | 'users'): readonly number[] {
+    const cached = this.changedCache.get(object);
+    if (cached?.version === this.changes) return cached.indexes;
+    const indexes = [...(object === 'accounts' ? this.accountOverlay : this.userOverlay).keys()].sort((a, b) => a - b);
+    this.changedCache.set(object, { version: this.changes, indexes });
+    return indexes;
   }
 
   *accounts(): IterableIterator<PxAccount> {

@@ -14,7 +14,8 @@ export interface GenerationContext {
 
 // Salts keep the streams independent: assigning users to accounts must not need the whole record.
 const SALT = { account: 1, user: 2, name: 3, assignment: 4 } as const;
-const TWO_YEARS_MS = 730 * 24 * 3600 * 1000;
+/** Initial records were last modified within this long before baseTime. */
+export const INITIAL_SPAN_MS = 730 * 24 * 3600 * 1000;
 
 export function accountId(index: number): string {
   return `acc-${String(index).padStart(6, '0')}`;
@@ -59,7 +60,7 @@ interface Timestamps {
 
 /** Initial data is spread over the two years up to baseTime; records added later are all `createdAt`. */
 function timestamps(rng: Rng, baseTime: number, createdAt: number | undefined): Timestamps {
-  const createDate = baseTime - rng.int(0, TWO_YEARS_MS);
+  const createDate = baseTime - rng.int(0, INITIAL_SPAN_MS);
   const lastModifiedDate = createDate + rng.int(0, baseTime - createDate);
   const lastSeenDate = lastModifiedDate + rng.int(0, baseTime - lastModifiedDate);
   if (createdAt !== undefined) return { createDate: createdAt, lastModifiedDate: createdAt, lastSeenDate: createdAt };
