@@ -104,6 +104,19 @@ describe('Bulk API uploads', () => {
     expect(unsaid.status).toBe(400);
   });
 
+  it('uploads arriving together all land, whichever run reads them', async () => {
+    const files = [1, 2, 3].map((k) => `Account Id,Name,Employees\r\nburst-${k}-a,Burst ${k} A,${k}\r\nburst-${k}-b,Burst ${k} B,${k}\r\n`);
+    const answers = await Promise.all(files.map((file, k) => uploadFile(stack, job.id, file, { query: { name: `burst-${k + 1}.csv` } })));
+    for (const answer of answers) expect(answer.status, JSON.stringify(answer.body)).toBe(202);
+    const runs = await Promise.all([...new Set(answers.map((a) => a.body.runId))].map((id) => waitForRun(stack, id)));
+    expect(runs.every((r) => r.status === 'success')).toBe(true);
+    expect(runs.reduce((sum, r) => sum + r.counts.inserted, 0)).toBe(6);
+    const [landed] = await stack.database.sql<{ rows: number }[]>`select count(*)::int as rows from company where px_account_id like 'burst-%'`;
+    expect(landed!.rows).toBe(6);
+    const uploads = await api<{ items: { name: string; status: string }[] }>(stack, 'GET', `/v1/bulk/jobs/${job.id}/files`);
+    expect(uploads.body.items.filter((u) => u.name.startsWith('burst-')).map((u) => u.status)).toEqual(['consumed', 'consumed', 'consumed']);
+  });
+
   it('an Import Now with nothing uploaded reads nothing and succeeds', async () => {
     const triggered = await api<{ runId: string }>(stack, 'POST', `/v1/jobs/${job.id}/import-now`);
     expect(triggered.status).toBe(202);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, eventually, startStack, type Stack } from './support/stack.js';
 import { waitForRun, type JobDoc, type RunDoc } from './support/px-flow.js';
 import { createBucket, freePort, startMoto, type Moto } from './support/moto.js';
+import { uploadFile } from './support/files.js';
 import { amazonS3 } from '../connectors/s3/index.js';
 import type { ReadRequest } from '../connectors/types.js';
 
@@ -171,5 +172,33 @@ describe('Amazon S3 files', () => {
       { 'Account Id': 'acc-4', Name: 'Four', _source: 'resume/people.csv line 6' },
     ]);
     expect(second.nextCursor).toBeNull();
+  });
+
+  it('a Bulk API job may depend on an S3 job: an upload runs the S3 job first, then its own rows', async () => {
+    const bulk = await api<{ id: string }>(stack, 'POST', '/v1/connections', { connector: 'bulk-api', name: 'Uploads', config: {} });
+    const contacts = await api<JobDoc>(stack, 'POST', '/v1/jobs', {
+      connectionId: bulk.body.id,
+      name: 'Contacts from uploads',
+      source: { object: 'contacts' },
+      target: { object: 'person' },
+      mappings: [
+        { source: 'Email', target: 'email', upsertKey: true },
+        { source: 'First name', target: 'first_name' },
+      ],
+      dependsOn: [job.id],
+    });
+    expect(contacts.status, contacts.text).toBe(201);
+    await moto.put(BUCKET, 'incoming/d.csv', 'Account Id,Name\nacc-12,Wayne Enterprises\n');
+    const answer = await uploadFile(stack, contacts.body.id, 'Email,First name\nann@example.com,Ann\n', { query: { name: 'contacts.csv' } });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(202);
+    const own = await waitForRun(stack, answer.body.runId);
+    expect(own).toMatchObject({ status: 'success', trigger: 'upload', counts: { fetched: 1, inserted: 1 } });
+    const runs = await api<{ items: RunWithFiles[] }>(stack, 'GET', `/v1/jobs/${job.id}/runs?limit=1`);
+    const dependency = (await api<RunWithFiles>(stack, 'GET', `/v1/runs/${runs.body.items[0]!.id}`)).body;
+    expect(dependency).toMatchObject({ trigger: 'dependency', status: 'success' });
+    expect(dependency.files?.map((f) => f.name)).toEqual(['incoming/d.csv']);
+    expect((await companies())['acc-12']).toBe('Wayne Enterprises');
+    const [person] = await stack.database.sql<{ first_name: string }[]>`select first_name from person where email = 'ann@example.com'`;
+    expect(person?.first_name).toBe('Ann');
   });
 });
