@@ -5,6 +5,8 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # Lockfile first so the dependency layer is reused when only sources change.
 COPY package.json package-lock.json ./
+# npm ci's postinstall applies these fixes to dependencies (patch-package).
+COPY patches ./patches
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
@@ -14,6 +16,8 @@ ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci's postinstall applies these fixes to dependencies (patch-package).
+COPY patches ./patches
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 # dist/ only: the worker bundles the compiled dist/workflows, so no TypeScript sources are needed.
 COPY --from=build /app/dist ./dist

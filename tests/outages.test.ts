@@ -1,8 +1,9 @@
 // Retries after outages: a source that goes away or rate-limits delays a run and never corrupts it;
 // a rejected key fails it at once, saying what to fix.
+import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { api, PX_KEY, type Stack, startStack } from './support/stack.js';
-import { chooseAccountIdKey, connectPx, waitForRun, type JobDoc } from './support/px-flow.js';
+import { chooseAccountIdKey, connectPx, waitForRun, type JobDoc, type RunDoc } from './support/px-flow.js';
 import { expectEachPageReadOnce, expectEveryAccountOnce, pagesCommitted, startImportNow } from './support/run-checks.js';
 
 const ACCOUNTS = 3000;
@@ -35,13 +36,14 @@ describe('a run rides out outages and fails fast on a rejected key', () => {
     stack.px!.faults.latency(20);
   });
 
-  async function expectExactRun(runId: string): Promise<void> {
+  async function expectExactRun(runId: string): Promise<RunDoc> {
     const run = await waitForRun(stack, runId, 120_000);
     expect(run.status, JSON.stringify(run.error)).toBe('success');
     expect(run.counts).toEqual({ fetched: ACCOUNTS, filtered: 0, inserted: ACCOUNTS, updated: 0, unchanged: 0, failed: 0 });
     await expectEveryAccountOnce(stack);
     const [row] = await stack.database.sql<{ pages: number }[]>`select pages from runs where id = ${runId}`;
     expect(row?.pages).toBe(PAGES);
+    return run;
   }
 
   it('a 30-second source outage mid-run delays the run, which resumes at its last committed page', async () => {
@@ -70,6 +72,33 @@ describe('a run rides out outages and fails fast on a rejected key', () => {
     await expectExactRun(runId);
     expect(stack.px!.stats.byStatus['429']).toBe(8);
     expectEachPageReadOnce(stack, '/v1/accounts', PAGES);
+  });
+
+  it('the database dropping its connections mid-run delays the run and leaves exact rows and counts', async () => {
+    const runId = await startImportNow(stack, companySync.id);
+    await pagesCommitted(stack, runId, 5);
+    // A connection of its own, so that it is not among those it terminates.
+    const admin = postgres(stack.databaseUrl, { max: 1, onnotice: () => undefined });
+    let terminated = 0;
+    try {
+      // A few rounds, so that some land inside a page's transaction rather than between pages.
+      for (let round = 0; round < 10; round++) {
+        // In the select list, not the where clause, which could run it on this connection too.
+        const killed = await admin<{ terminated: boolean }[]>`
+          select pg_terminate_backend(pid) as terminated from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid()`;
+        terminated += killed.filter((row) => row.terminated).length;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+    } finally {
+      await admin.end({ timeout: 5 });
+    }
+    const run = await expectExactRun(runId);
+    expect(terminated).toBeGreaterThan(0);
+    // The outage reached the run itself: some activity of it failed and was retried.
+    const history = await stack.temporal.client.workflow.getHandle(run.workflowId).fetchHistory();
+    const attempts = (history.events ?? []).map((event) => event.activityTaskStartedEventAttributes?.attempt ?? 1);
+    expect(Math.max(...attempts)).toBeGreaterThan(1);
   });
 
   it('a rejected API key fails the run at once with a message that names the fix', async () => {
