@@ -1,0 +1,201 @@
+// `syncline`: trigger and follow runs and inspect jobs from a terminal or a script, over the REST API.
+import { parseArgs } from 'node:util';
+import { CliError, createClient, type Client } from './client.js';
+import { followRun, type Output } from './follow.js';
+import { countsLine, describeRun, SUCCEEDED, type RunView } from './progress.js';
+
+export const USAGE = `Usage: syncline <command> [options]
+
+Commands:
+  import-now <jobId> [--follow]                              run a job from its watermark
+  import-from-date <jobId> --from <iso> [--to <iso>] [--follow]
+                                                             run a job over [from, to); the watermark stays
+  run <runId> [--follow]                                     show a run (and follow it to its end)
+  jobs [--connection <id>]                                   list jobs
+  state <jobId>                                              a job's watermark, running and queued runs
+
+Options:
+  --follow     poll the run until it ends; exit 0 for success or partial_success, 1 otherwise
+  --json       print the API's JSON instead of text
+  -h, --help   show this help
+
+Environment:
+  SYNCLINE_URL     the API (default http://localhost:3000)
+  SYNCLINE_TOKEN   an API token (viewer tokens can run "run", "jobs" and "state")`;
+
+export interface Io {
+  env: Record<string, string | undefined>;
+  stdout: Output;
+  stderr: Output;
+}
+
+interface Trigger {
+  runId: string;
+  status: string;
+  workflowId: string;
+}
+
+interface JobView {
+  id: string;
+  name: string;
+  connectionId: string;
+  source: { object: string };
+  target: { object: string };
+  mappings: { target: string; upsertKey: boolean }[];
+  schedule: { enabled: boolean; frequency: string } | null;
+}
+
+interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+type Flags = { follow: boolean; json: boolean; from: string | undefined; to: string | undefined; connection: string | undefined };
+
+/** Runs one command; resolves to the process exit code. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    io.stderr.write(`syncline: ${error.message}\n`);
+    if (error.exitCode === 2) io.stderr.write(`\n${USAGE}\n`);
+    return error.exitCode;
+  }
+}
+
+async function dispatch(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv);
+  const [command, ...args] = positionals;
+  if (values.help || command === 'help') {
+    io.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!command) throw new CliError('no command given', 2);
+  const flags: Flags = { follow: values.follow ?? false, json: values.json ?? false, from: values.from, to: values.to, connection: values.connection };
+  const client = clientFrom(io.env);
+  const print = (lines: string[] | string) => io.stdout.write(`${Array.isArray(lines) ? lines.join('\n') : lines}\n`);
+  switch (command) {
+    case 'import-now': {
+      const jobId = one(args, 'a job id', 'import-now <jobId>');
+      return triggered(client, await client.post<Trigger>(`/v1/jobs/${encodeURIComponent(jobId)}/import-now`), flags, io);
+    }
+    case 'import-from-date': {
+      const jobId = one(args, 'a job id', 'import-from-date <jobId> --from <iso>');
+      if (!flags.from) throw new CliError('import-from-date needs --from <iso date-time>, e.g. --from 2024-05-01T00:00:00Z', 2);
+      const body = { from: isoOrFail('--from', flags.from), ...(flags.to ? { to: isoOrFail('--to', flags.to) } : {}) };
+      return triggered(client, await client.post<Trigger>(`/v1/jobs/${encodeURIComponent(jobId)}/import-from-date`, body), flags, io);
+    }
+    case 'run': {
+      const runId = one(args, 'a run id', 'run <runId>');
+      if (flags.follow) return finished(client, await followRun(client, runId, io.stdout, pollInterval(io.env)), flags, io);
+      const run = await client.get<RunView>(`/v1/runs/${encodeURIComponent(runId)}`);
+      print(flags.json ? JSON.stringify(run, null, 2) : describeRun(run, client.baseUrl));
+      return 0;
+    }
+    case 'jobs': {
+      none(args, 'jobs');
+      const jobs = await allPages<JobView>(client, `/v1/jobs?limit=500${flags.connection ? `&connectionId=${encodeURIComponent(flags.connection)}` : ''}`);
+      if (flags.json) print(JSON.stringify(jobs, null, 2));
+      else print(jobs.length === 0 ? 'No jobs.' : jobTable(jobs));
+      return 0;
+    }
+    case 'state': {
+      const jobId = one(args, 'a job id', 'state <jobId>');
+      const state = await client.get<{ watermark: string | null; running: string | null; queued: string[] }>(`/v1/jobs/${encodeURIComponent(jobId)}/state`);
+      if (flags.json) print(JSON.stringify(state, null, 2));
+      else print([`watermark: ${state.watermark ?? 'none (the next Import Now reads from 1970)'}`, `running:   ${state.running ?? '-'}`, `queued:    ${state.queued.length ? state.queued.join(', ') : '-'}`]);
+      return 0;
+    }
+    default:
+      throw new CliError(`unknown command "${command}"`, 2);
+  }
+}
+
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        follow: { type: 'boolean', short: 'f' },
+        json: { type: 'boolean' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        connection: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    if (error instanceof TypeError) throw new CliError(error.message, 2);
+    throw error;
+  }
+}
+
+function clientFrom(env: Record<string, string | undefined>): Client {
+  const token = env.SYNCLINE_TOKEN;
+  if (!token) throw new CliError('SYNCLINE_TOKEN is not set: export SYNCLINE_TOKEN=<an API token> (see API_TOKENS on the server)');
+  return createClient(env.SYNCLINE_URL || 'http://localhost:3000', token);
+}
+
+function pollInterval(env: Record<string, string | undefined>): number {
+  const ms = Number(env.SYNCLINE_POLL_MS ?? 1000);
+  return Number.isFinite(ms) && ms >= 50 ? ms : 1000;
+}
+
+async function triggered(client: Client, trigger: Trigger, flags: Flags, io: Io): Promise<number> {
+  if (flags.json && !flags.follow) {
+    io.stdout.write(`${JSON.stringify(trigger, null, 2)}\n`);
+    return 0;
+  }
+  io.stdout.write(`Run ${trigger.runId} ${trigger.status} (workflow ${trigger.workflowId})\n`);
+  if (!flags.follow) return 0;
+  return finished(client, await followRun(client, trigger.runId, io.stdout, pollInterval(io.env)), flags, io);
+}
+
+function finished(client: Client, run: RunView, flags: Flags, io: Io): number {
+  if (flags.json) io.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+  // The counts, then when it ran, its error and failed records (what describeRun says after its header).
+  else io.stdout.write(`${[countsLine(run), ...describeRun(run, client.baseUrl).slice(4), `Run ${run.id} ended: ${run.status}`].join('\n')}\n`);
+  return SUCCEEDED.includes(run.status) ? 0 : 1;
+}
+
+async function allPages<T>(client: Client, path: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<T> = await client.get<Page<T>>(`${path}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
+
+function jobTable(jobs: JobView[]): string {
+  const rows = jobs.map((j) => [
+    j.id,
+    j.name,
+    j.connectionId,
+    `${j.source.object} -> ${j.target.object}`,
+    j.mappings.filter((m) => m.upsertKey).map((m) => m.target).join('+') || '(no upsert key)',
+    j.schedule ? `${j.schedule.frequency}${j.schedule.enabled ? '' : ' (paused)'}` : '-',
+  ]);
+  const header = ['ID', 'NAME', 'CONNECTION', 'OBJECTS', 'UPSERT KEY', 'SCHEDULE'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+function one(args: string[], what: string, usage: string): string {
+  if (args.length !== 1) throw new CliError(`expected ${what}: syncline ${usage}`, 2);
+  return args[0]!;
+}
+
+function none(args: string[], command: string): void {
+  if (args.length > 0) throw new CliError(`${command} takes no arguments, got "${args.join(' ')}"`, 2);
+}
+
+function isoOrFail(flag: string, value: string): string {
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw new CliError(`${flag} must be an ISO date-time such as 2024-05-01T00:00:00Z, got "${value}"`, 2);
+  return new Date(time).toISOString();
+}

@@ -1,0 +1,148 @@
+// The `syncline` command, run as a child process against the API listening on a real port.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, api, PX_KEY, startStack, VIEWER_TOKEN, type Stack } from './support/stack.js';
+import { chooseAccountIdKey, connectPx, type JobDoc, type RunDoc } from './support/px-flow.js';
+import { progressLine, type RunView } from '../cli/progress.js';
+
+const BIN = fileURLToPath(new URL('../bin/syncline.js', import.meta.url));
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('the syncline CLI', () => {
+  let stack: Stack;
+  let url: string;
+  let connectionId: string;
+  let companySync: JobDoc;
+  let companyPersonSync: JobDoc;
+  let firstRunId: string;
+
+  const syncline = (args: string[], env: Record<string, string | undefined> = {}) =>
+    new Promise<Result>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args], {
+        env: { PATH: process.env.PATH, SYNCLINE_URL: url, SYNCLINE_TOKEN: ADMIN_TOKEN, SYNCLINE_POLL_MS: '100', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  beforeAll(async () => {
+    stack = await startStack({ px: { accounts: 45, users: 20, seed: 4 }, pageSize: 10 });
+    url = await stack.app.listen({ port: 0, host: '127.0.0.1' });
+    ({ connectionId, companySync, companyPersonSync } = await connectPx(stack));
+  });
+  afterAll(async () => stack?.stop());
+
+  it('lists the jobs of a connection, showing which have no upsert key', async () => {
+    const result = await syncline(['jobs', '--connection', connectionId]);
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+NAME/);
+    const company = lines.find((l) => l.startsWith(companySync.id))!;
+    expect(company).toContain('Company Sync_Connect to PX');
+    expect(company).toContain('account -> company');
+    expect(company).toContain('(no upsert key)');
+    expect(lines.find((l) => l.startsWith(companyPersonSync.id))).toContain('email');
+    expect((await syncline(['jobs', '--connection', 'conn_none'])).stdout.trim()).toBe('No jobs.');
+  });
+
+  it('runs Import Now and follows it to the end with its counts, exiting 0', async () => {
+    companySync = await chooseAccountIdKey(stack, companySync);
+    const result = await syncline(['import-now', companySync.id, '--follow']);
+    expect(result.code, result.stderr).toBe(0);
+    const runId = /^Run (\S+) (running|queued) \(workflow job:/m.exec(result.stdout)?.[1];
+    expect(runId, result.stdout).toBeDefined();
+    firstRunId = runId!;
+    const run = (await api<RunDoc>(stack, 'GET', `/v1/runs/${runId}`)).body;
+    expect(run.status).toBe('success');
+    expect(result.stdout).toContain(`${runId} success: 45 records, 5 pages`);
+    expect(result.stdout).toContain('fetched 45, filtered 0, inserted 45, updated 0, unchanged 0, failed 0');
+    expect(result.stdout.trim().split('\n').at(-1)).toBe(`Run ${runId} ended: success`);
+    expect(result.stdout, 'no terminal escapes when not on a terminal').not.toContain('\x1b[');
+  });
+
+  it("shows a run and a job's state", async () => {
+    const shown = await syncline(['run', firstRunId]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`Run ${firstRunId} (job ${companySync.id}, import_now): success`);
+    expect(shown.stdout).toContain('inserted 45');
+
+    const json = await syncline(['run', firstRunId, '--json']);
+    expect(JSON.parse(json.stdout)).toEqual((await api(stack, 'GET', `/v1/runs/${firstRunId}`)).body);
+
+    const run = (await api<RunDoc>(stack, 'GET', `/v1/runs/${firstRunId}`)).body;
+    const state = await syncline(['state', companySync.id]);
+    expect(state.code).toBe(0);
+    expect(state.stdout).toContain(`watermark: ${run.window.to}`);
+    expect(state.stdout).toContain('running:   -');
+  });
+
+  it('runs Import From Date over the window it is given', async () => {
+    const result = await syncline(['import-from-date', companySync.id, '--from', '1970-01-01T00:00:00Z', '--follow']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('fetched 45, filtered 0, inserted 0, updated 0, unchanged 45, failed 0');
+    expect(result.stdout).toMatch(/ended: success\n$/);
+    const refused = await syncline(['import-from-date', companySync.id]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--from');
+  });
+
+  it('exits 1 with the error when a followed run fails', async () => {
+    expect((await api(stack, 'PATCH', `/v1/connections/${connectionId}`, { config: { apiKey: 'revoked-key' } })).status).toBe(200);
+    const result = await syncline(['import-now', companySync.id, '--follow']);
+    expect((await api(stack, 'PATCH', `/v1/connections/${connectionId}`, { config: { apiKey: PX_KEY } })).status).toBe(200);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/error: +Gainsight PX rejected the API key \(401\)/);
+    expect(result.stdout).toMatch(/ended: failure\n$/);
+  });
+
+  it("says what went wrong, in the API's words, when a call is refused", async () => {
+    const unknown = await syncline(['state', 'job_nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('Job "job_nope" does not exist');
+    expect(unknown.stderr).toContain('(404 not_found)');
+
+    const viewer = await syncline(['import-now', companySync.id], { SYNCLINE_TOKEN: VIEWER_TOKEN });
+    expect(viewer.code).toBe(1);
+    expect(viewer.stderr).toContain('viewer token');
+    expect((await syncline(['jobs'], { SYNCLINE_TOKEN: VIEWER_TOKEN })).code).toBe(0);
+
+    const noToken = await syncline(['jobs'], { SYNCLINE_TOKEN: undefined });
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toContain('SYNCLINE_TOKEN');
+
+    const wrongCommand = await syncline(['import-later', companySync.id]);
+    expect(wrongCommand.code).toBe(2);
+    expect(wrongCommand.stderr).toContain('Usage: syncline');
+  });
+
+  it('draws a progress bar with records and pages on a terminal', () => {
+    const run: RunView = {
+      id: 'job_x-1',
+      jobId: 'job_x',
+      status: 'running',
+      trigger: 'import_now',
+      window: { from: null, to: null },
+      counts: { fetched: 1200, filtered: 0, inserted: 1200, updated: 0, unchanged: 0, failed: 0 },
+      progress: { recordsProcessed: 1200, pages: 12 },
+      error: null,
+      workflowId: 'job:job_x:run:1',
+      startedAt: null,
+      finishedAt: null,
+    };
+    const frames = [3, 4].map((frame) => progressLine(run, frame));
+    for (const line of frames) expect(line).toMatch(/^\[[= ]{24}\] running +1,200 records, 12 pages$/);
+    expect(frames[0]).not.toBe(frames[1]);
+    expect(progressLine({ ...run, status: 'success' }, 3)).toMatch(/^\[={24}\] success/);
+  });
+});
