@@ -17,6 +17,8 @@ export interface S3File {
 const TEXT_OID = 25;
 
 export class FileFinder {
+  private listed: { key: string; files: S3File[] } | null = null;
+
   constructor(
     private readonly client: S3Client,
     private readonly settings: S3Settings,
@@ -25,19 +27,32 @@ export class FileFinder {
 
   /** The first file to read after `previous` (or the first of all), or null when none is left. */
   async next(request: ReadRequest, pattern: string, previous: S3File | null): Promise<S3File | null> {
-    const from = request.window.from.getTime();
-    const to = request.window.to.getTime();
     const after = (f: S3File) =>
       !previous || f.lastModified > previous.lastModified || (f.lastModified === previous.lastModified && f.key > previous.key);
+    return (await this.toRead(request, pattern)).find(after) ?? null;
+  }
+
+  /**
+   * The files of the window still to read, oldest first. Listed once per session: a file written
+   * since has a modification time past the window, and one changed or deleted since is noticed
+   * when it is opened.
+   */
+  private async toRead(request: ReadRequest, pattern: string): Promise<S3File[]> {
+    const key = JSON.stringify([request.run.id, pattern, request.window.from, request.window.to]);
+    if (this.listed?.key === key) return this.listed.files;
+    const from = request.window.from.getTime();
+    const to = request.window.to.getTime();
     const candidates = (await this.list(pattern)).filter((f) => {
       const modified = Date.parse(f.lastModified);
-      return modified >= from && modified < to && after(f);
+      return modified >= from && modified < to;
     });
     candidates.sort((a, b) => (a.lastModified === b.lastModified ? (a.key < b.key ? -1 : 1) : a.lastModified < b.lastModified ? -1 : 1));
     // Import From Date asks for the window again, so it reads files this job has seen before.
     const rereads = request.run.trigger === 'import_from_date';
     const seen = rereads || candidates.length === 0 ? new Map<string, string>() : await this.ingested(request.run.jobId, candidates.map((f) => f.key));
-    return candidates.find((f) => seen.get(f.key) !== f.etag) ?? null;
+    const files = candidates.filter((f) => seen.get(f.key) !== f.etag);
+    this.listed = { key, files };
+    return files;
   }
 
   /** Every object under the prefix whose name below the prefix matches the pattern. */
