@@ -1,7 +1,7 @@
 // Bulk API: files pushed to a custom job are staged as they stream in and ingested by a run like any
 // other, each malformed line or bad value a failed record found by its line.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startStack, type Stack } from './support/stack.js';
+import { ADMIN_TOKEN, api, startStack, type Stack } from './support/stack.js';
 import { waitForRun, type JobDoc, type RunDoc } from './support/px-flow.js';
 import { accountsCsv, uploadFile } from './support/files.js';
 
@@ -115,6 +115,28 @@ describe('Bulk API uploads', () => {
     expect(landed!.rows).toBe(6);
     const uploads = await api<{ items: { name: string; status: string }[] }>(stack, 'GET', `/v1/bulk/jobs/${job.id}/files`);
     expect(uploads.body.items.filter((u) => u.name.startsWith('burst-')).map((u) => u.status)).toEqual(['consumed', 'consumed', 'consumed']);
+  });
+
+  it('takes uploads from a real HTTP client, and refuses a wrong header without waiting for the rest of the file', async () => {
+    const address = await stack.app.listen({ host: '127.0.0.1', port: 0 });
+    const post = (body: ReadableStream | string, name: string) =>
+      fetch(`${address}/v1/bulk/jobs/${job.id}/files?name=${name}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' }, body, duplex: 'half' } as RequestInit);
+    const ok = await post('Account Id,Name,Employees\nhttp-1,Over the wire,4\n', 'wire.csv');
+    expect(ok.status).toBe(202);
+    expect((await waitForRun(stack, ((await ok.json()) as { runId: string }).runId)).counts).toMatchObject({ inserted: 1 });
+
+    let sent = 0;
+    const endless = new ReadableStream({
+      pull(controller) {
+        controller.enqueue(new TextEncoder().encode(sent === 0 ? 'Account Id,Title\n' : 'acc-1,CEO\n'.repeat(1000)));
+        sent++;
+      },
+    });
+    const refused = await post(endless, 'wrong.csv');
+    expect(refused.status).toBe(422);
+    // The server closes the connection rather than read and discard the rest of the file.
+    expect(refused.headers.get('connection')).toBe('close');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('missing_columns');
   });
 
   it('an Import Now with nothing uploaded reads nothing and succeeds', async () => {

@@ -62,6 +62,9 @@ export const bulkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body.on('error', (error) => limited.destroy(error));
       const id = newId('upload');
       const result = await stageUpload(sql, { id, jobId: job.id, name: request.query.name ?? id, delimiter, fields: sourceFieldsOf(job), body: body.pipe(limited) });
+      // A refusal comes before the rest of the body is read: closing the connection spares the
+      // client sending (and us discarding) the remainder of a large file.
+      if (!result.staged) reply.header('connection', 'close');
       if (!result.staged && result.reason === 'no_header') throw unprocessable('no_header', 'The file is empty: its first line must be a header naming the columns.');
       if (!result.staged) {
         throw unprocessable(
