@@ -16,6 +16,8 @@ import { sourceFieldsOf } from '../sync/source-fields.js';
 import type { RunTrigger } from '../sync/types.js';
 
 const SLICE_MS = 60_000;
+/** Well inside the run workflow's heartbeat timeout (15 s), whose throttled beats go out every 12 s. */
+const HEARTBEAT_EVERY_MS = 2_000;
 
 type Settled = { ok: true; page: ReadPage } | { ok: false; error: unknown };
 
@@ -55,20 +57,27 @@ export function createSyncPages(deps: ActivityDeps) {
     const context = Context.current();
     const deadline = Date.now() + SLICE_MS;
     let pageNo = run.pages;
-    let next = settle(session.readPage(request(run.cursor ?? null)));
-    for (;;) {
-      const page = await unwrap(next);
-      // Read the next page while this one is written; only when it will certainly be used.
-      const goOn = page.nextCursor !== null && Date.now() < deadline;
-      if (goOn) next = settle(session.readPage(request(page.nextCursor)));
-      await commitPage(sql, { runId, pageNo, plan, keep, idField, ...page });
-      pageNo++;
-      context.heartbeat({ pages: pageNo });
-      if (context.cancellationSignal.aborted) {
-        if (goOn) await next;
-        throw new CancelledFailure('The run was cancelled; pages committed so far stay.');
+    // Beats on a clock as well as per page: a slow page (PX may take its 30 s request timeout and
+    // retries) must not look like a dead worker to the short heartbeat timeout that finds real ones.
+    const beat = setInterval(() => context.heartbeat({ pages: pageNo }), HEARTBEAT_EVERY_MS);
+    try {
+      let next = settle(session.readPage(request(run.cursor ?? null)));
+      for (;;) {
+        const page = await unwrap(next);
+        // Read the next page while this one is written; only when it will certainly be used.
+        const goOn = page.nextCursor !== null && Date.now() < deadline;
+        if (goOn) next = settle(session.readPage(request(page.nextCursor)));
+        await commitPage(sql, { runId, pageNo, plan, keep, idField, ...page });
+        pageNo++;
+        context.heartbeat({ pages: pageNo });
+        if (context.cancellationSignal.aborted) {
+          if (goOn) await next;
+          throw new CancelledFailure('The run was cancelled; pages committed so far stay.');
+        }
+        if (!goOn) return { done: page.nextCursor === null, pages: pageNo };
       }
-      if (!goOn) return { done: page.nextCursor === null, pages: pageNo };
+    } finally {
+      clearInterval(beat);
     }
   };
 }

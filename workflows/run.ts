@@ -1,6 +1,7 @@
 // One run of one job (`job:<jobId>:run:<n>`): dependencies first, then pages until the source is
 // exhausted. Pages are read and written by activities; only counts and references come back here.
 import {
+  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -28,9 +29,13 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
   // The outage budget bounds how long a page may keep failing before the run gives up.
   const pages = proxyActivities<Activities>({
     startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '30 seconds',
+    // A killed worker's page is retried elsewhere this long after its last heartbeat.
+    heartbeatTimeout: '15 seconds',
     scheduleToCloseTimeout: `${input.outageBudgetSeconds} seconds`,
     retry,
+    // A cancelled run ends only once its page activity has stopped: otherwise that activity would
+    // go on committing pages after the run says it ended, beside the job's next run.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
   const finished = new Map<string, RunFinished>();
   setHandler(runFinishedSignal, (run: RunFinished) => {
