@@ -137,6 +137,9 @@ describe('the audit log', () => {
 
   it('filters by connector and pages newest first without repeating an entry', async () => {
     expect(await auditOf('connector=bulk-api')).toEqual([]);
+    const noJobFilter = await api<{ error: { details: { path: string }[] } }>(stack, 'GET', `/v1/logs?type=connection&jobId=${companySync.id}`);
+    expect(noJobFilter.status, 'the connection log is not filtered by job').toBe(400);
+    expect(noJobFilter.body.error.details[0]!.path).toBe('querystring/jobId');
     const all = await auditOf('connector=gainsight-px');
     expect(all.length).toBeGreaterThan(10);
     const ids = all.map((r) => Number(r.id));
