@@ -26,6 +26,9 @@ export function createWorker(options: WorkerOptions): Promise<Worker> {
     // Lets in-flight pages commit before a deploy stops the process (compose allows 2 minutes).
     shutdownGraceTime: '90 seconds',
     maxConcurrentActivityTaskExecutions: 20,
+    // A cancellation reaches an activity with the answer to its heartbeat: send them often enough
+    // that a cancelled run stops within about a second (page activities heartbeat once a page).
+    maxHeartbeatThrottleInterval: '1 second',
   });
 }
 

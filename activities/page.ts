@@ -3,7 +3,7 @@
 import type { Sql, Tx } from '../db/client.js';
 import type { ReadPage } from '../connectors/types.js';
 import type { SyncPlan } from '../sync/plan.js';
-import type { RunCounts } from '../sync/types.js';
+import { FINAL_STATUSES, type RunCounts, type RunStatus } from '../sync/types.js';
 import { transformPage, type RecordFailure } from '../sync/transform.js';
 import { resolveLookups } from './lookups.js';
 import { lockObjects, upsertPage } from './upsert.js';
@@ -26,11 +26,19 @@ export class PageAlreadyCommitted extends Error {
   }
 }
 
+/** A page of a run that already ended (say, cancelled while an older attempt still ran) is dropped. */
+export class RunAlreadyEnded extends Error {
+  constructor(runId: string, status: string) {
+    super(`run ${runId} already ended (${status}); its page is not committed`);
+  }
+}
+
 export async function commitPage(sql: Sql, input: PageInput): Promise<PageCounts> {
   const { plan } = input;
   const transformed = transformPage(input.records, plan, input.keep, input.idField);
   return sql.begin(async (tx) => {
-    const [run] = await tx<{ pages: number }[]>`select pages from runs where id = ${input.runId} for update`;
+    const [run] = await tx<{ pages: number; status: string }[]>`select pages, status from runs where id = ${input.runId} for update`;
+    if (run && FINAL_STATUSES.includes(run.status as RunStatus)) throw new RunAlreadyEnded(input.runId, run.status);
     if (!run || run.pages !== input.pageNo) throw new PageAlreadyCommitted(input.runId, input.pageNo);
     await lockObjects(tx, plan.person ? [plan.object.name, plan.person.name] : [plan.object.name]);
     const rejected = (input.rejected ?? []).map((r): RecordFailure => ({ sourceId: r.sourceId, keyValues: {}, reason: r.reason, source: r.record }));

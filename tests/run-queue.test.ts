@@ -131,6 +131,8 @@ describe('The run queue: one run per job at a time', () => {
     const names = new Map([...stack.px!.data.accounts()].map((a) => [a.id, a.name]));
     const rows = await stack.database.sql<{ px_account_id: string; name: string }[]>`select px_account_id, name from company`;
     expect(rows.filter((r) => names.get(r.px_account_id) === r.name)).toHaveLength(ended.counts.updated);
+    // Nothing was committed to it after it said it ended.
+    expect((await run(started.runId)).counts).toEqual(ended.counts);
     expect((await state()).watermark).toBe(watermark);
     const [mirror] = await stack.database.sql<{ watermark: string }[]>`select watermark from job_state where job_id = ${job.id}`;
     expect(new Date(mirror!.watermark).toISOString()).toBe(watermark);

@@ -52,6 +52,8 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
   const state: JobWorkflowState = initial;
   let running: QueuedRun | null = null;
   let runningScope: CancellationScope | null = null;
+  /** A cancel that arrives while the running run is still being prepared, before it has a scope. */
+  let cancelRequested = false;
   let deleting = false;
   let runsThisHistory = 0;
   let notifying = 0;
@@ -128,6 +130,7 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
 
   setHandler(cancelRunSignal, (runId: string) => {
     if (running?.runId === runId) {
+      cancelRequested = true;
       runningScope?.cancel();
       return;
     }
@@ -170,6 +173,10 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
     if ('error' in prepared) {
       await bookkeeping.finishRun({ runId: run.runId, outcome: { status: 'failure', error: prepared.error } });
       return { status: 'failure', error: prepared.error };
+    }
+    if (cancelRequested) {
+      await bookkeeping.finishRun({ runId: run.runId, outcome: { status: 'cancelled', error: null } });
+      return { status: 'cancelled', error: null };
     }
     runningScope = new CancellationScope();
     try {
@@ -222,6 +229,7 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
     }
     const next = state.queue.shift()!;
     running = next;
+    cancelRequested = false;
     const outcome = await execute(next);
     running = null;
     runsThisHistory++;
