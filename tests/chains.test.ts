@@ -120,6 +120,22 @@ describe('Job chains run their jobs one after the other', () => {
     expect(described.searchAttributes.SynclineTrigger).toEqual(['chain']);
   });
 
+  it('a member whose job already has a run waiting still runs as the chain\'s own run', async () => {
+    const solo = await createChain({ name: 'Solo', jobIds: [companySync.id] });
+    expect(solo.status, solo.text).toBe(201);
+    stack.px!.faults.latency(500);
+    const running = await api<{ runId: string }>(stack, 'POST', `/v1/jobs/${companySync.id}/import-now`);
+    const waiting = await api<{ runId: string; status: string }>(stack, 'POST', `/v1/jobs/${companySync.id}/import-now`);
+    expect(waiting.body.status).toBe('queued');
+    const started = await api<{ chainRunId: string }>(stack, 'POST', `/v1/job-chains/${solo.body.id}/run`);
+    stack.px!.faults.latency(0);
+    const ended = await chainRunEnded(solo.body.id, started.body.chainRunId);
+    expect(ended.status).toBe('success');
+    expect(ended.runs.map((r) => [r.trigger, r.chainRunId])).toEqual([['chain', started.body.chainRunId]]);
+    expect(ended.runs[0]!.id).not.toBe(waiting.body.runId);
+    expect((await waitForRun(stack, running.body.runId)).status).toBe('success');
+  });
+
   it('a failed member stops the chain: later members do not run and the chain run fails', async () => {
     const broken = await api(stack, 'PATCH', `/v1/connections/${connectionId}`, { config: { apiKey: 'not-the-key' } });
     expect(broken.status, broken.text).toBe(200);

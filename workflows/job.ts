@@ -76,7 +76,8 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
     triggerUpdate,
     async (request: TriggerRequest): Promise<TriggerResult> => {
       const incremental = request.trigger !== 'import_from_date';
-      const waiting = incremental ? state.queue.find((q) => q.incremental) : undefined;
+      // A chain's member gets a run of its own, so that the chain run lists it under its id.
+      const waiting = incremental && !request.chainRunId ? state.queue.find((q) => q.incremental) : undefined;
       if (waiting) {
         // Repeated incremental triggers coalesce: the queued run will read everything up to its start.
         waiting.notify.push(...(request.notify ?? []));
