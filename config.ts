@@ -42,4 +42,6 @@ export function parseApiTokens(raw: string | undefined): ApiToken[] | null {
 export const taskQueue = (): string => process.env.SYNCLINE_TASK_QUEUE ?? 'syncline';
 /** A workflow bundle built beforehand; unset, the worker bundles the workflows at start. */
 export const workflowBundlePath = (): string | null => process.env.SYNCLINE_WORKFLOW_BUNDLE || null;
+/** Overrides the connectors' page size (chaos runs use small pages to have many points to fail at). */
+export const pageSizeOverride = (): number | null => (process.env.SYNCLINE_PAGE_SIZE ? intFromEnv('SYNCLINE_PAGE_SIZE', 1) : null);
 export const apiHost = (): string => process.env.HOST ?? '127.0.0.1';

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   try {
     const profileDir = join(ROOT, '.data', 'profiles');
     if (profile) await mkdir(profileDir, { recursive: true });
-    const worker = await stack.startWorker(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    const worker = await stack.startWorker(profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {});
     log(`worker process ${worker.pid} polling`);
 
     const jobs = await connectPx(stack);

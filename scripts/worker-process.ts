@@ -1,6 +1,6 @@
 // `npm run worker`: a standalone worker against TEMPORAL_ADDRESS and DATABASE_URL.
 import { NativeConnection } from '@temporalio/worker';
-import { databaseUrl, notifyFrom, smtpUrl, taskQueue, temporalAddress, temporalNamespace, workflowBundlePath } from '../config.js';
+import { databaseUrl, notifyFrom, pageSizeOverride, smtpUrl, taskQueue, temporalAddress, temporalNamespace, workflowBundlePath } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { SecretBox } from '../services/secrets.js';
@@ -17,11 +17,18 @@ export async function startWorkerProcess(create: typeof createWorker): Promise<v
   const temporal = await connectTemporal(address, temporalNamespace(), taskQueue());
   const connection = await NativeConnection.connect({ address });
   const bundle = workflowBundlePath();
+  const pageSize = pageSizeOverride();
   const worker = await create({
     connection,
     namespace: temporalNamespace(),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
-    deps: { database, secrets: new SecretBox(key), temporal, notifier: createNotifier({ smtpUrl: smtpUrl(), from: notifyFrom(), webhookSecret: key }) },
+    deps: {
+      database,
+      secrets: new SecretBox(key),
+      temporal,
+      notifier: createNotifier({ smtpUrl: smtpUrl(), from: notifyFrom(), webhookSecret: key }),
+      ...(pageSize ? { pageSize } : {}),
+    },
   });
   console.log(`worker polling task queue "${taskQueue()}" on ${address}`);
   await worker.run();

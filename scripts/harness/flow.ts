@@ -76,7 +76,19 @@ export async function waitForRun(stack: HarnessStack, runId: string, timeoutMs: 
   }
 }
 
-export async function jobWatermark(stack: HarnessStack, jobId: string): Promise<string | null> {
-  const state = await expectStatus<{ watermark: string | null }>('reading job state', 200, call(stack, 'GET', `/v1/jobs/${jobId}/state`));
-  return state.watermark;
+export interface JobState {
+  watermark: string | null;
+  running: string | null;
+  queued: string[];
+}
+
+/** Waits until the job's workflow has nothing running or queued, and answers its state. */
+export async function jobIdle(stack: HarnessStack, jobId: string, timeoutMs: number): Promise<JobState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await expectStatus<JobState>('reading job state', 200, call(stack, 'GET', `/v1/jobs/${jobId}/state`));
+    if (state.running === null && state.queued.length === 0) return state;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still busy after ${timeoutMs} ms: ${JSON.stringify(state)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

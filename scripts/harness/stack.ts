@@ -31,7 +31,7 @@ export interface HarnessStack {
   sim: SimulatorProcess;
   secrets: SecretBox;
   /** Starts a worker process; the caller stops or kills it. */
-  startWorker(nodeArgs?: string[]): Promise<Child>;
+  startWorker(options?: { nodeArgs?: string[]; pageSize?: number }): Promise<Child>;
   /** Stops the Temporal dev server and starts it again on the same port with the same file. */
   restartTemporal(): Promise<void>;
   stop(): Promise<void>;
@@ -138,8 +138,8 @@ export async function startHarnessStack(options: {
       token,
       sim,
       secrets,
-      async startWorker(nodeArgs = []) {
-        const worker = await startWorkerProcess({ databaseUrl, temporalAddress: devServer.address, taskQueue, secretKey: key, workflowBundle, nodeArgs });
+      async startWorker(options = {}) {
+        const worker = await startWorkerProcess({ databaseUrl, temporalAddress: devServer.address, taskQueue, secretKey: key, workflowBundle, ...options });
         // Whatever happens to the caller, no worker outlives the harness.
         stops.push(() => worker.stop());
         return worker;

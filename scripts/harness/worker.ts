@@ -9,6 +9,8 @@ export interface WorkerSettings {
   secretKey: string;
   /** A prebuilt workflow bundle: bundling at start would dominate the worker's peak memory. */
   workflowBundle: string;
+  /** Overrides the connector's page size. */
+  pageSize?: number;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
 }
@@ -22,6 +24,7 @@ export async function startWorkerProcess(settings: WorkerSettings): Promise<Chil
       SYNCLINE_TASK_QUEUE: settings.taskQueue,
       SECRET_KEY: settings.secretKey,
       SYNCLINE_WORKFLOW_BUNDLE: settings.workflowBundle,
+      ...(settings.pageSize ? { SYNCLINE_PAGE_SIZE: String(settings.pageSize) } : {}),
     },
     settings.nodeArgs ?? [],
   );

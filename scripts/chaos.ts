@@ -1,0 +1,205 @@
+// `npm run chaos [-- --users N] [--quick]`: faults against the real stack during Company Person
+// Syncs, each followed by the same exact checks (see harness/verify.ts):
+//   - the worker (its own process) killed with SIGKILL at a random page, a new one started;
+//   - the source answering 503 for a minute, and storms of 429s;
+//   - the worker's PostgreSQL connections terminated mid-run (pg_terminate_backend: restarting
+//     the machine's PostgreSQL service would disturb everything else that uses it);
+//   - the Temporal dev server stopped and started again on its port with its persistence file.
+// Exits non-zero when any check fails. --quick (CI): 2 kills, a 10 s outage, smaller storms;
+// --only TEXT runs the scenarios whose name contains TEXT.
+import { hasFlag, optionValue, positiveInteger } from './harness/args.js';
+import type { Child } from './harness/children.js';
+import { expectationOf, type Expected } from './harness/expectations.js';
+import { call, connectPx, importNow, jobIdle, waitForRun, type RunDoc } from './harness/flow.js';
+import { localPortsOf } from './harness/sockets.js';
+import { startHarnessStack, type HarnessStack } from './harness/stack.js';
+import { verifyRun, type Check } from './harness/verify.js';
+
+const argv = process.argv.slice(2);
+const quick = hasFlag(argv, 'quick');
+const users = positiveInteger(argv, 'users', 'CHAOS_USERS', 100_000);
+const accounts = Math.max(1, Math.round(users / 20));
+const seed = positiveInteger(argv, 'seed', 'CHAOS_SEED', 11);
+const trials = positiveInteger(argv, 'trials', 'CHAOS_TRIALS', quick ? 2 : 5);
+const outageSeconds = positiveInteger(argv, 'outage-seconds', 'CHAOS_OUTAGE_SECONDS', quick ? 10 : 60);
+const stormSize = quick ? 6 : 20;
+/** Small pages give a run many points to fail at. */
+const pageSize = positiveInteger(argv, 'page-size', 'CHAOS_PAGE_SIZE', quick ? 100 : 500);
+const pages = Math.floor(users / pageSize) + 1;
+const RUN_TIMEOUT_MS = 3600_000;
+/** Runs only the scenarios whose name contains this text (the control run always). */
+const only = optionValue(argv, 'only');
+
+const started = Date.now();
+const say = (line: string) => console.log(`[chaos +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`);
+const failures: string[] = [];
+let checks = 0;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const randomInt = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
+
+function checker(scenario: string): Check {
+  return (what, ok, detail) => {
+    checks++;
+    console.log(`    ${ok ? 'ok  ' : 'FAIL'} ${what}${ok ? '' : `: ${detail ?? ''}`}`);
+    if (!ok) failures.push(`${scenario}: ${what}: ${detail ?? ''}`);
+  };
+}
+
+interface Context {
+  stack: HarnessStack;
+  worker: Child;
+  jobId: string;
+  expected: Expected;
+}
+
+/** Each scenario starts from an idle job, an empty target and a watermark that reads everything. */
+async function reset(ctx: Context): Promise<void> {
+  await jobIdle(ctx.stack, ctx.jobId, RUN_TIMEOUT_MS);
+  await ctx.stack.database.sql`delete from company_person`;
+  await ctx.stack.database.sql`delete from person`;
+  const reset = await call(ctx.stack, 'POST', `/v1/jobs/${ctx.jobId}/reset-watermark`);
+  if (reset.status !== 200) throw new Error(`reset-watermark answered ${reset.status}: ${JSON.stringify(reset.body)}`);
+  await ctx.stack.sim.control('POST', 'faults', { reset: true });
+  await ctx.stack.sim.control('POST', 'stats/reset');
+}
+
+async function committedPages(ctx: Context, runId: string): Promise<{ pages: number; status: string }> {
+  const [row] = await ctx.stack.database.sql<{ pages: number; status: string }[]>`select pages, status from runs where id = ${runId}`;
+  return row ?? { pages: 0, status: 'queued' };
+}
+
+/** Waits until the run has committed `pages` pages; fails if it ends first. */
+async function untilPages(ctx: Context, runId: string, target: number): Promise<number> {
+  for (;;) {
+    const { pages: committed, status } = await committedPages(ctx, runId);
+    if (committed >= target) return committed;
+    if (!['queued', 'running'].includes(status)) throw new Error(`run ${runId} ended ${status} before page ${target}: the fault would land after it`);
+    await sleep(25);
+  }
+}
+
+async function finish(ctx: Context, runId: string, check: Check): Promise<RunDoc> {
+  const run = await waitForRun(ctx.stack, runId, RUN_TIMEOUT_MS, 200);
+  say(`run ended ${run.status} with ${JSON.stringify(run.counts)}; checking`);
+  await verifyRun(ctx.stack, ctx.jobId, run, ctx.expected, check);
+  return run;
+}
+
+const scenarios: { name: string; run: (ctx: Context, check: Check) => Promise<void> }[] = [
+  {
+    name: 'control: a run without faults',
+    async run(ctx, check) {
+      await finish(ctx, await importNow(ctx.stack, ctx.jobId), check);
+    },
+  },
+  ...Array.from({ length: trials }, (_, i) => ({
+    name: `worker killed with SIGKILL mid-run, trial ${i + 1} of ${trials}`,
+    async run(ctx: Context, check: Check) {
+      const runId = await importNow(ctx.stack, ctx.jobId);
+      const at = randomInt(1, Math.max(1, pages - 2));
+      const committed = await untilPages(ctx, runId, at);
+      await sleep(randomInt(0, 300));
+      const killed = ctx.worker.pid;
+      await ctx.worker.kill('SIGKILL');
+      say(`killed worker ${killed} with SIGKILL after ${committed} of ${pages} pages (aimed at page ${at})`);
+      ctx.worker = await ctx.stack.startWorker({ pageSize });
+      say(`replacement worker ${ctx.worker.pid} polling`);
+      await finish(ctx, runId, check);
+    },
+  })),
+  {
+    name: `the source answers 503 for ${outageSeconds} s`,
+    async run(ctx, check) {
+      const runId = await importNow(ctx.stack, ctx.jobId);
+      const committed = await untilPages(ctx, runId, Math.ceil(pages / 4));
+      await ctx.stack.sim.control('POST', 'faults', { outage: { ms: outageSeconds * 1000 } });
+      say(`source down (503) for ${outageSeconds} s after ${committed} pages`);
+      await finish(ctx, runId, check);
+      const stats = await ctx.stack.sim.control<{ byStatus: Record<string, number> }>('GET', 'stats');
+      check('the source did answer 503 meanwhile', (stats.byStatus['503'] ?? 0) > 0, JSON.stringify(stats.byStatus));
+    },
+  },
+  {
+    name: `storms of ${stormSize} 429s, with and without Retry-After`,
+    async run(ctx, check) {
+      const runId = await importNow(ctx.stack, ctx.jobId);
+      await untilPages(ctx, runId, Math.ceil(pages / 4));
+      await ctx.stack.sim.control('POST', 'faults', { rateLimit: { count: stormSize, retryAfterSeconds: 1 } });
+      say(`storm of ${stormSize} 429s with Retry-After: 1`);
+      await untilPages(ctx, runId, Math.ceil(pages / 2));
+      await ctx.stack.sim.control('POST', 'faults', { rateLimit: { count: stormSize } });
+      say(`storm of ${stormSize} 429s without Retry-After`);
+      await finish(ctx, runId, check);
+      const stats = await ctx.stack.sim.control<{ byStatus: Record<string, number> }>('GET', 'stats');
+      check(`the source answered all ${2 * stormSize} 429s and the run rode them out`, stats.byStatus['429'] === 2 * stormSize, JSON.stringify(stats.byStatus));
+    },
+  },
+  {
+    name: "the worker's PostgreSQL connections terminated mid-run",
+    async run(ctx, check) {
+      const runId = await importNow(ctx.stack, ctx.jobId);
+      await untilPages(ctx, runId, Math.ceil(pages / 4));
+      const postgresPort = Number(new URL(ctx.stack.databaseUrl).port || 5432);
+      let terminated = 0;
+      // Several rounds, so that some land inside a page's transaction rather than between pages.
+      for (let round = 0; round < 10; round++) {
+        const ports = localPortsOf(ctx.worker.pid, postgresPort);
+        const sql = ctx.stack.database.sql;
+        // Chosen first, terminated second: in one statement PostgreSQL may call
+        // pg_terminate_backend before it has filtered the rows, and end everyone's backend.
+        const backends = await sql<{ pid: number }[]>`
+          select pid from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid() and client_port = any(${sql.array(ports)}::int[])`;
+        const killed = await sql<{ done: boolean }[]>`
+          select pg_terminate_backend(pid) as done from unnest(${sql.array(backends.map((b) => b.pid))}::int[]) as pid`;
+        terminated += killed.filter((k) => k.done).length;
+        await sleep(150);
+      }
+      say(`terminated ${terminated} of the worker's PostgreSQL connections over 10 rounds`);
+      check("some of the worker's connections were terminated", terminated > 0, `${terminated}`);
+      await finish(ctx, runId, check);
+    },
+  },
+  {
+    name: 'the Temporal dev server restarted mid-run',
+    async run(ctx, check) {
+      const runId = await importNow(ctx.stack, ctx.jobId);
+      const committed = await untilPages(ctx, runId, Math.ceil(pages / 4));
+      const down = Date.now();
+      await ctx.stack.restartTemporal();
+      say(`Temporal dev server stopped after ${committed} pages and back after ${((Date.now() - down) / 1000).toFixed(1)} s (same port, same file)`);
+      await finish(ctx, runId, check);
+    },
+  },
+];
+
+async function main(): Promise<number> {
+  say(`${users} users, ${accounts} accounts, seed ${seed}, pages of ${pageSize} (${pages} a run)${quick ? ', quick' : ''}`);
+  const expected = expectationOf({ users, accounts, seed });
+  say(`expected from the dataset: ${expected.pairs.size} company persons, ${expected.persons.size} persons, ${expected.filtered} filtered, ${expected.unplaceable.length} failed`);
+  const stack = await startHarnessStack({ database: 'syncline_chaos', px: { users, accounts, seed }, log: say });
+  try {
+    const worker = await stack.startWorker({ pageSize });
+    const jobs = await connectPx(stack);
+    const ctx: Context = { stack, worker, jobId: jobs.companyPersonSync, expected };
+    for (const scenario of scenarios.filter((s, i) => i === 0 || only === undefined || s.name.includes(only))) {
+      say(`scenario: ${scenario.name}`);
+      const check = checker(scenario.name);
+      try {
+        await reset(ctx);
+        await scenario.run(ctx, check);
+      } catch (error) {
+        check('the scenario ran to its end', false, error instanceof Error ? error.message : String(error));
+        console.error(error);
+        if (ctx.worker.exited()) ctx.worker = await stack.startWorker({ pageSize });
+      }
+    }
+  } finally {
+    await stack.stop();
+  }
+  say(`${checks - failures.length} of ${checks} checks passed`);
+  for (const failure of failures) console.log(`FAILED: ${failure}`);
+  return failures.length === 0 ? 0 : 1;
+}
+
+process.exitCode = await main();
