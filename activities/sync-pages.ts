@@ -16,7 +16,7 @@ import { sourceFieldsOf } from '../sync/source-fields.js';
 import type { RunTrigger } from '../sync/types.js';
 
 const SLICE_MS = 60_000;
-/** Well inside the run workflow's heartbeat timeout (15 s), whose throttled beats go out every 12 s. */
+/** Well inside the run workflow's heartbeat timeout (15 s). */
 const HEARTBEAT_EVERY_MS = 2_000;
 
 type Settled = { ok: true; page: ReadPage } | { ok: false; error: unknown };

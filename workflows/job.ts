@@ -56,6 +56,7 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
   let cancelRequested = false;
   let deleting = false;
   let runsThisHistory = 0;
+  const runsPerHistory = initial.runsPerHistory ?? RUNS_PER_HISTORY;
   let notifying = 0;
   /**
    * Runs already in the queue whose row is still being written. They hold their place from the
@@ -222,9 +223,9 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
 
   const startable = () => state.queue.length > 0 && !unrecorded.has(state.queue[0]!.runId);
   while (!deleting) {
-    await condition(() => deleting || startable() || workflowInfo().continueAsNewSuggested || runsThisHistory >= RUNS_PER_HISTORY);
+    await condition(() => deleting || startable() || workflowInfo().continueAsNewSuggested || runsThisHistory >= runsPerHistory);
     if (deleting) break;
-    if (workflowInfo().continueAsNewSuggested || runsThisHistory >= RUNS_PER_HISTORY) {
+    if (workflowInfo().continueAsNewSuggested || runsThisHistory >= runsPerHistory) {
       await condition(() => allHandlersFinished() && notifying === 0);
       return continueAsNew<typeof jobWorkflow>(state);
     }

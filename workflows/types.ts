@@ -40,6 +40,8 @@ export interface JobWorkflowState {
   watermark: string | null;
   nextRun: number;
   queue: QueuedRun[];
+  /** Runs before the workflow continues as new (default 100); tests set a small number. */
+  runsPerHistory?: number;
 }
 
 export interface JobStateView {
