@@ -1,6 +1,7 @@
 // The S3 client of a connection, and what S3's answers mean for a run: credentials refused and
 // missing buckets fail at once with words a person can act on; an endpoint that cannot be reached,
 // throttling and 5xx are retried.
+import { createHash } from 'node:crypto';
 import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { invalidConfiguration, sourceCredentialsRejected, sourceRequestRejected, sourceUnavailable, SynclineError } from '../../sync/errors.js';
 
@@ -15,7 +16,27 @@ export interface S3Settings {
   secretAccessKey: string;
 }
 
+/** Clients by settings: a run opens a session every minute, and each reuses its connection's sockets. */
+const clients = new Map<string, S3Client>();
+const MAX_CLIENTS = 50;
+
 export function s3Client(settings: S3Settings): S3Client {
+  const key = createHash('sha256').update(JSON.stringify(settings)).digest('hex');
+  let client = clients.get(key);
+  if (!client) {
+    client = newClient(settings);
+    clients.set(key, client);
+    // Settings that changed leave their old client behind: the oldest goes first.
+    for (const [oldKey, old] of clients) {
+      if (clients.size <= MAX_CLIENTS) break;
+      old.destroy();
+      clients.delete(oldKey);
+    }
+  }
+  return client;
+}
+
+function newClient(settings: S3Settings): S3Client {
   return new S3Client({
     region: settings.region,
     credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
