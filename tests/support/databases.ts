@@ -3,7 +3,11 @@ import postgres from 'postgres';
 
 const base = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const ADMIN_URL = base;
-export const TEMPLATE_DB = 'syncline_test_template';
+/**
+ * One template per test run (named by the global setup's process), so that two test runs on one
+ * machine never drop each other's template.
+ */
+export const TEMPLATE_DB = process.env.SYNCLINE_TEST_TEMPLATE ?? `syncline_test_template_${process.pid}`;
 
 export function databaseUrlFor(name: string): string {
   const url = new URL(base);

@@ -23,6 +23,8 @@ declare module 'vitest' {
 let env: TestWorkflowEnvironment | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
+  // Test workers are forked after this and inherit the name.
+  process.env.SYNCLINE_TEST_TEMPLATE = TEMPLATE_DB;
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined });
   await admin.unsafe(`drop database if exists ${TEMPLATE_DB} with (force)`);
   await admin.end();
@@ -45,6 +47,9 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await env?.teardown();
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined });
+  await admin.unsafe(`drop database if exists ${TEMPLATE_DB} with (force)`);
+  await admin.end();
 }
 
 const quietLogger = {
