@@ -139,6 +139,39 @@ describe('Bulk API uploads', () => {
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('missing_columns');
   });
 
+  it('feeds Company Person through a lookup and a filter, whose header columns are required too', async () => {
+    const made = await api<JobDoc>(stack, 'POST', '/v1/jobs', {
+      connectionId,
+      name: 'Contacts from files',
+      source: { object: 'contacts' },
+      target: { object: 'company_person' },
+      mappings: [
+        { source: 'Email', target: 'email', upsertKey: true },
+        { source: 'Role', target: 'role' },
+      ],
+      derivedMappings: [{ target: 'company_id', object: 'company', match: [{ source: 'Account', field: 'px_account_id' }], onNoMatch: 'error', onMultipleMatches: 'error' }],
+      filters: { conditions: [{ id: 'A', field: 'Status', op: 'eq', value: 'active' }] },
+    });
+    expect(made.status, made.text).toBe(201);
+    const refused = await uploadFile(stack, made.body.id, 'Email,Role\nann@example.com,CEO\n');
+    expect(refused.status).toBe(422);
+    expect(refused.body.error?.details.map((d) => d.path)).toEqual(['header/Account', 'header/Status']);
+
+    const company = await uploadFile(stack, job.id, 'Account Id,Name,Employees\nco-1,Contact Co,5\n');
+    expect((await waitForRun(stack, company.body.runId)).counts.failed).toBe(0);
+    const file = 'Email,Role,Account,Status\nann@example.com,CEO,co-1,active\nbob@example.com,CTO,co-1,left\ncy@example.com,CFO,nowhere,active\n';
+    const answer = await uploadFile(stack, made.body.id, file, { query: { name: 'contacts.csv' } });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(202);
+    const run = await waitForRun(stack, answer.body.runId);
+    expect(run.counts).toMatchObject({ fetched: 3, filtered: 1, inserted: 1, failed: 1 });
+    const [linked] = await stack.database.sql<{ role: string; px_account_id: string }[]>`
+      select cp.role, c.px_account_id from company_person cp join person p on p.gsid = cp.person_id join company c on c.gsid = cp.company_id
+      where p.email = 'ann@example.com'`;
+    expect(linked).toEqual({ role: 'CEO', px_account_id: 'co-1' });
+    const errors = await api<string>(stack, 'GET', `/v1/runs/${run.id}/errors`);
+    expect(errors.text).toContain('contacts.csv line 4,');
+  });
+
   it('an Import Now with nothing uploaded reads nothing and succeeds', async () => {
     const triggered = await api<{ runId: string }>(stack, 'POST', `/v1/jobs/${job.id}/import-now`);
     expect(triggered.status).toBe(202);
