@@ -68,7 +68,11 @@ describe('Bulk API uploads', () => {
 
     const rows = await stack.database.sql<{ px_account_id: string; name: string; employees: number }[]>`select px_account_id, name, employees from company`;
     expect(rows).toHaveLength(file.good.size);
-    for (const row of rows) expect(file.good.get(row.px_account_id)).toEqual({ name: row.name, employees: row.employees });
+    const wrong = rows.filter((row) => {
+      const expected = file.good.get(row.px_account_id);
+      return expected?.name !== row.name || expected.employees !== row.employees;
+    });
+    expect(wrong).toEqual([]);
 
     const errors = await api<string>(stack, 'GET', `/v1/runs/${run.id}/errors`);
     const failed = errors.text.trim().split('\n').slice(1);
