@@ -1,10 +1,13 @@
 // Reading a workflow history the way a reviewer of its payloads would: sizes as stored, and every
 // string it carries, payloads decoded.
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import type { Client } from '@temporalio/client';
 
-type History = temporal.api.history.v1.IHistory;
-type Event = temporal.api.history.v1.IHistoryEvent;
+// A CommonJS module: Node's ESM loader (under tsx) sees only its default export.
+const { temporal } = proto;
+
+type History = proto.temporal.api.history.v1.IHistory;
+type Event = proto.temporal.api.history.v1.IHistoryEvent;
 
 export async function historyOf(client: Client, workflowId: string): Promise<History> {
   return client.workflow.getHandle(workflowId).fetchHistory();
@@ -69,4 +72,18 @@ function visit(node: unknown, see: (value: unknown, key: string) => void, key = 
 
 function eventType(event: Event): string {
   return temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? String(event.eventType);
+}
+
+/**
+ * A history as the JSON text kept in tests/histories. protobufjs's own JSON form of the message
+ * (enums by name, 64-bit numbers and bytes as strings), written and read by the same proto
+ * package: @temporalio/common's historyToJSON/historyFromJSON fail in this install ("type must be
+ * a Type") because it and @temporalio/proto each get a copy of protobufjs 8 under the root's 7.
+ */
+export function historyToText(history: History): string {
+  return `${JSON.stringify(temporal.api.history.v1.History.fromObject(history).toJSON(), null, 1)}\n`;
+}
+
+export function historyFromText(text: string): History {
+  return temporal.api.history.v1.History.fromObject(JSON.parse(text) as Record<string, unknown>);
 }

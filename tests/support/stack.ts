@@ -42,12 +42,15 @@ export interface StackOptions {
   pageSize?: number;
   /** Start without a worker (to test what happens while none is polling). */
   worker?: boolean;
-  /** Outside vitest (scripts/record-histories.ts), what global-setup would have provided. */
+  /**
+   * Outside vitest (scripts/record-histories.ts), what global-setup would have provided; the
+   * caller, which started Temporal in this process, then owns its runtime and logger too.
+   */
   provided?: { temporalAddress: string; workflowBundlePath: string };
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  if (!runtimeQuiet) {
+  if (!runtimeQuiet && !options.provided) {
     Runtime.install({ logger: new (await import('@temporalio/worker')).DefaultLogger('WARN') });
     runtimeQuiet = true;
   }
