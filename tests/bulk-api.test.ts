@@ -94,7 +94,7 @@ describe('Bulk API uploads', () => {
     expect(answer.status, JSON.stringify(answer.body)).toBe(202);
     const run = await waitForRun(stack, answer.body.runId);
     expect(run.status).toBe('success');
-    expect(run.counts).toMatchObject({ fetched: 2, inserted: 1, updated: 1, failed: 0 });
+    expect(run.counts).toMatchObject({ fetched: 2, failed: 0 });
     const rows = await stack.database.sql<{ name: string; employees: number }[]>`select name, employees from company where px_account_id in ('acc-1', 'acc-200001') order by px_account_id`;
     expect(rows).toEqual([{ name: 'Tab\tand\nnewline', employees: 7 }, { name: 'New one', employees: 3 }]);
   });
@@ -103,9 +103,13 @@ describe('Bulk API uploads', () => {
     const answer = await uploadFile(stack, job.id, 'Account Id\tName\tEmployees\r\nacc-2\tRenamed\t9\r\n', { contentType: 'application/octet-stream', query: { delimiter: 'tab' } });
     expect(answer.status, JSON.stringify(answer.body)).toBe(202);
     const run = await waitForRun(stack, answer.body.runId);
-    expect(run.counts).toMatchObject({ fetched: 1, updated: 1 });
+    expect(run.counts).toMatchObject({ fetched: 1, failed: 0 });
+    const [renamed] = await stack.database.sql<{ name: string }[]>`select name from company where px_account_id = 'acc-2'`;
+    expect(renamed?.name).toBe('Renamed');
     const unsaid = await uploadFile(stack, job.id, 'a,b\r\n', { contentType: 'application/octet-stream' });
     expect(unsaid.status).toBe(400);
+    const json = await uploadFile(stack, job.id, JSON.stringify({ rows: [] }), { contentType: 'application/json' });
+    expect(json.status).toBe(415);
   });
 
   it('uploads arriving together all land, whichever run reads them', async () => {

@@ -1,5 +1,5 @@
 // Bulk API uploads: a CSV or TSV body streamed into staging, then a run of the job to ingest it.
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { desc, eq } from 'drizzle-orm';
@@ -53,11 +53,14 @@ export const bulkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const job = await loadBulkJob(request.params.jobId);
       assertRunnable(job);
       const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (!(request.body instanceof Readable)) {
+        throw new ApiError(415, 'unsupported_media_type', `Send the file itself as the body, as text/csv or text/tab-separated-values (the content type was ${type || 'missing'}).`);
+      }
       const delimiter = request.query.delimiter ?? DELIMITER_OF_TYPE[type];
       if (!delimiter) throw badRequest(`Say how fields are separated: send the file as text/csv or text/tab-separated-values, or add ?delimiter=comma or ?delimiter=tab (the content type was ${type || 'missing'}).`, [{ path: 'querystring/delimiter', message: 'comma or tab' }]);
       const declared = Number(request.headers['content-length'] ?? 0);
       if (declared > MAX_FILE_BYTES) throw tooLarge();
-      const body = request.body as Readable;
+      const body = request.body;
       const limited = limitBytes(MAX_FILE_BYTES);
       body.on('error', (error) => limited.destroy(error));
       const id = newId('upload');
