@@ -14,9 +14,10 @@ export async function resolveLookups(
   let remaining = records;
   for (const [index, lookup] of plan.lookups.entries()) {
     const found = await findMatches(sql, lookup, remaining.map((r) => r.lookupKeys[index] ?? null));
+    const fields = lookup.matchFields.map((m) => m.field);
     remaining = remaining.filter((record) => {
       const tuple = record.lookupKeys[index] ?? null;
-      const hits = tuple ? found.get(keyString(lookup.matchFields.map((m) => m.field), tuple)) ?? [] : [];
+      const hits = tuple ? found.get(keyString(fields, tuple)) ?? [] : [];
       const outcome = decide(lookup, tuple, hits);
       if (typeof outcome === 'object' && outcome !== null && 'reason' in outcome) {
         failures.push({ sourceId: record.sourceId, keyValues: sourceKeyValues(record.source, plan), reason: outcome.reason, source: record.source });

@@ -94,11 +94,12 @@ export async function upsertPage(
 
 /** Compared by each field's type, so that what the database hands back equals what was written. */
 function changes(object: ObjectDef, row: Row, values: Record<string, Value>): boolean {
-  return Object.entries(values).some(([name, value]) => {
+  for (const name in values) {
     const field = object.fields.find((f) => f.name === name);
     if (!field) throw new Error(`${object.name} has no field "${name}" to compare`);
-    return !sameValue(field, row.values[name] ?? null, value);
-  });
+    if (!sameValue(field, row.values[name] ?? null, values[name] ?? null)) return true;
+  }
+  return false;
 }
 
 /**
@@ -199,7 +200,8 @@ async function findExisting(sql: Sql, object: ObjectDef, keyFields: FieldDef[], 
 }
 
 function columnsOf(object: ObjectDef, rows: Row[]): FieldDef[] {
-  const names = new Set(rows.flatMap((r) => Object.keys(r.values)));
+  const names = new Set<string>();
+  for (const row of rows) for (const name in row.values) names.add(name);
   return object.fields.filter((f) => names.has(f.name) && !f.readOnly);
 }
 
@@ -222,7 +224,9 @@ async function updateRows(sql: Sql, object: ObjectDef, rows: Row[]): Promise<voi
   const bySignature = new Map<string, Row[]>();
   for (const row of rows) {
     const signature = Object.keys(row.values).sort().join(',');
-    bySignature.set(signature, [...(bySignature.get(signature) ?? []), row]);
+    const group = bySignature.get(signature);
+    if (group) group.push(row);
+    else bySignature.set(signature, [row]);
   }
   for (const group of bySignature.values()) {
     const fields = columnsOf(object, group);
