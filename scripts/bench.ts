@@ -8,24 +8,30 @@
 // 4. The database's ceiling: the rows of 3 written again with the engine's statement shape.
 //
 // Progress goes to stderr; stdout gets a table and, as its last line, the figures as JSON.
-// N comes from --users, else BENCH_USERS, else 1,000,000. --profile writes the worker's CPU
-// profile to .data/profiles (summarise it with scripts/profile-summary.ts).
+// N comes from --users, else BENCH_USERS, else 1,000,000. The worker runs compiled (as
+// `npm run build` makes it, into .data/bench-dist), or from the sources through tsx with --tsx.
+// --profile writes the worker's CPU profile to .data/profiles (scripts/profile-summary.ts
+// summarises it); --worker-flags "..." passes node flags to the worker.
 import { mkdir } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { hasFlag, positiveInteger } from './harness/args.js';
+import { hasFlag, optionValue, positiveInteger } from './harness/args.js';
 import { measureCeiling } from './harness/ceiling.js';
 import { peakRssMb, ROOT } from './harness/children.js';
 import { runDirect } from './harness/direct.js';
 import { connectPx, importNow, waitForRun, type RunDoc } from './harness/flow.js';
 import { measureHistories } from './harness/histories.js';
 import { readAllUsers } from './harness/source.js';
+import { buildWorker } from './harness/worker.js';
 import { dropDatabase, freshDatabase, startHarnessStack, type HarnessStack } from './harness/stack.js';
 
 const argv = process.argv.slice(2);
 const users = positiveInteger(argv, 'users', 'BENCH_USERS', 1_000_000);
 const accounts = Math.max(1, Math.round(users / 20));
 const profile = hasFlag(argv, 'profile');
+const tsx = hasFlag(argv, 'tsx');
+/** Extra node flags for the worker, e.g. "--max-old-space-size=160". */
+const workerFlags = (optionValue(argv, 'worker-flags') ?? '').split(' ').filter((flag) => flag !== '');
 const NOOP_REPEATS = 3;
 /** Generous: a slow machine may take an hour over a million users. */
 const RUN_TIMEOUT_MS = 3 * 3600_000;
@@ -49,7 +55,12 @@ async function main(): Promise<void> {
   try {
     const profileDir = join(ROOT, '.data', 'profiles');
     if (profile) await mkdir(profileDir, { recursive: true });
-    const worker = await stack.startWorker(profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {});
+    // The worker as deployed (compiled, plain node), unless --tsx asks for the sources.
+    const compiled = tsx ? undefined : await buildWorker('bench-dist', log);
+    const worker = await stack.startWorker({
+      ...(compiled ? { compiled } : {}),
+      nodeArgs: [...workerFlags, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+    });
     log(`worker process ${worker.pid} polling`);
 
     const jobs = await connectPx(stack);
@@ -91,6 +102,7 @@ async function main(): Promise<void> {
     const figures = {
       date: new Date().toISOString().slice(0, 10),
       machine: `${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+      worker: `${compiled ? 'compiled' : 'tsx'}${workerFlags.length ? ` ${workerFlags.join(' ')}` : ''}`,
       users,
       accounts,
       records: users,

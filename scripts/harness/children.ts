@@ -21,7 +21,13 @@ export interface Child {
 }
 
 export function spawnTs(script: string, env: Record<string, string>, nodeArgs: string[] = []): Child {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, script)], {
+  return spawnNode(['--import', 'tsx', join(ROOT, script)], env, nodeArgs);
+}
+
+/** `node <nodeArgs> <args>`, e.g. a compiled program. */
+export function spawnNode(args: string[], env: Record<string, string>, nodeArgs: string[] = []): Child {
+  const script = args[args.length - 1] ?? 'node';
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -31,7 +31,7 @@ export interface HarnessStack {
   sim: SimulatorProcess;
   secrets: SecretBox;
   /** Starts a worker process; the caller stops or kills it. */
-  startWorker(options?: { nodeArgs?: string[]; pageSize?: number }): Promise<Child>;
+  startWorker(options?: { nodeArgs?: string[]; pageSize?: number; compiled?: string }): Promise<Child>;
   /** Stops the Temporal dev server and starts it again on the same port with the same file. */
   restartTemporal(): Promise<void>;
   stop(): Promise<void>;
