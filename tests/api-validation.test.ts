@@ -130,6 +130,15 @@ describe('input validation and access', () => {
     await refused(400, 'GET', '/v1/jobs?limit=lots', undefined, 'querystring/limit', ['integer']);
   });
 
+  it('refuses a NUL character anywhere in the input, naming where (the fuzzer found it reaching PostgreSQL as a 500)', async () => {
+    const inQuery = await api<ErrorShape>(stack, 'GET', '/v1/logs?type=audit&jobId=job%00x');
+    expect(inQuery.status, inQuery.text).toBe(400);
+    expect(inQuery.body.error.details.map((d) => d.path)).toEqual(['querystring/jobId']);
+    const inBody = await api<ErrorShape>(stack, 'POST', '/v1/job-chains', { name: 'nul', jobIds: [job.id, 'job\u0000x'], schedule: null });
+    expect(inBody.status, inBody.text).toBe(400);
+    expect(inBody.body.error.details.map((d) => d.path)).toEqual(['/jobIds/1']);
+  });
+
   it('answers every route with 4xx, never 5xx, for garbage ids, queries and bodies', async () => {
     const routes = apiRoutes(stack.app);
     expect(routes.length).toBeGreaterThan(20);

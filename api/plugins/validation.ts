@@ -1,6 +1,8 @@
+import { Stream } from 'node:stream';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
+import { badRequest } from '../errors.js';
 
 /**
  * Bodies are checked strictly (no type coercion, unknown fields refused); query strings and path
@@ -12,4 +14,35 @@ export function registerValidation(app: FastifyInstance): void {
   const strict = addFormats.default(new Ajv.default({ allErrors: true, verbose: true, removeAdditional: false, useDefaults: true, coerceTypes: false, strict: false }));
   const lenient = addFormats.default(new Ajv.default({ allErrors: true, verbose: true, removeAdditional: false, useDefaults: true, coerceTypes: 'array', strict: false }));
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
+  // PostgreSQL cannot store U+0000 in text; refuse it here, naming the field, instead of a 500 later.
+  app.addHook('preValidation', async (request) => {
+    const parts: [string, unknown][] = [['params', request.params], ['querystring', request.query], ['', request.body]];
+    for (const [part, value] of parts) {
+      const path = pathOfNul(value, part);
+      if (path !== null) {
+        throw badRequest(`${path || 'the body'} contains a NUL character (\\u0000), which cannot be stored; remove it and send again`, [{ path, message: 'must not contain \\u0000' }]);
+      }
+    }
+  });
+}
+
+/** The JSON path of the first string holding U+0000 in parsed input, or null. Streams are not looked into. */
+function pathOfNul(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = pathOfNul(item, `${path}/${i}`);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (value === null || typeof value !== 'object') return null;
+  // Parsed query strings have a prototype of their own, so streams are recognised rather than plain objects.
+  if (value instanceof Stream || Buffer.isBuffer(value)) return null;
+  for (const [key, item] of Object.entries(value)) {
+    if (key.includes('\u0000')) return `${path}/${key.replaceAll('\u0000', '')}`;
+    const found = pathOfNul(item, `${path}/${key}`);
+    if (found !== null) return found;
+  }
+  return null;
 }
