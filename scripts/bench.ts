@@ -11,7 +11,7 @@
 // N comes from --users, else BENCH_USERS, else 1,000,000. The worker runs compiled (as
 // `npm run build` makes it, into .data/bench-dist), or from the sources through tsx with --tsx.
 // --profile writes the worker's CPU profile to .data/profiles (scripts/profile-summary.ts
-// summarises it); --worker-flags "..." passes node flags to the worker.
+// summarises it); the worker gets docker-compose.yml's node flags, or --worker-flags="...".
 import { mkdir } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ import { runDirect } from './harness/direct.js';
 import { connectPx, importNow, waitForRun, type RunDoc } from './harness/flow.js';
 import { measureHistories } from './harness/histories.js';
 import { readAllUsers } from './harness/source.js';
-import { buildWorker } from './harness/worker.js';
+import { buildWorker, DEPLOYED_WORKER_FLAGS } from './harness/worker.js';
 import { dropDatabase, freshDatabase, startHarnessStack, type HarnessStack } from './harness/stack.js';
 
 const argv = process.argv.slice(2);
@@ -30,8 +30,8 @@ const users = positiveInteger(argv, 'users', 'BENCH_USERS', 1_000_000);
 const accounts = Math.max(1, Math.round(users / 20));
 const profile = hasFlag(argv, 'profile');
 const tsx = hasFlag(argv, 'tsx');
-/** Extra node flags for the worker, e.g. "--max-old-space-size=160". */
-const workerFlags = (optionValue(argv, 'worker-flags') ?? '').split(' ').filter((flag) => flag !== '');
+/** Node flags for the worker: as deployed unless --worker-flags="..." says otherwise. */
+const workerFlags = (optionValue(argv, 'worker-flags') ?? DEPLOYED_WORKER_FLAGS.join(' ')).split(' ').filter((flag) => flag !== '');
 const NOOP_REPEATS = 3;
 /** Generous: a slow machine may take an hour over a million users. */
 const RUN_TIMEOUT_MS = 3 * 3600_000;

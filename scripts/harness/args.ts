@@ -1,6 +1,9 @@
 // The few command-line options the harness scripts take: `--name value` and `--flag`.
 
+/** `--name value`, or `--name=value` (for values that start with `--`). */
 export function optionValue(argv: string[], name: string): string | undefined {
+  const inline = argv.find((arg) => arg.startsWith(`--${name}=`));
+  if (inline !== undefined) return inline.slice(name.length + 3);
   const index = argv.indexOf(`--${name}`);
   if (index < 0) return undefined;
   const value = argv[index + 1];

@@ -39,6 +39,9 @@ export async function buildWorker(name: string, log: (line: string) => void): Pr
   return join(outDir, 'worker.js');
 }
 
+/** The node flags docker-compose.yml runs the worker with: a bounded heap (see there). */
+export const DEPLOYED_WORKER_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=8'];
+
 export async function startWorkerProcess(settings: WorkerSettings): Promise<Child> {
   const spawnWorker = (env: Record<string, string>, nodeArgs: string[]) =>
     settings.compiled ? spawnNode([settings.compiled], env, nodeArgs) : spawnTs('worker.ts', env, nodeArgs);
