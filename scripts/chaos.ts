@@ -6,13 +6,14 @@
 //     the machine's PostgreSQL service would disturb everything else that uses it);
 //   - the Temporal dev server stopped and started again on its port with its persistence file.
 // Exits non-zero when any check fails. --quick (CI): 2 kills, a 10 s outage, smaller storms;
-// --only TEXT runs the scenarios whose name contains TEXT.
+// --only PATTERN runs the scenarios whose name matches PATTERN; --database NAME names the scratch
+// database (default syncline_chaos, dropped at the end).
 import { hasFlag, optionValue, positiveInteger } from './harness/args.js';
 import type { Child } from './harness/children.js';
 import { expectationOf, type Expected } from './harness/expectations.js';
 import { call, connectPx, importNow, jobIdle, waitForRun, type RunDoc } from './harness/flow.js';
 import { localPortsOf } from './harness/sockets.js';
-import { startHarnessStack, type HarnessStack } from './harness/stack.js';
+import { dropDatabase, startHarnessStack, type HarnessStack } from './harness/stack.js';
 import { verifyRun, type Check } from './harness/verify.js';
 
 const argv = process.argv.slice(2);
@@ -27,8 +28,10 @@ const stormSize = quick ? 6 : 20;
 const pageSize = positiveInteger(argv, 'page-size', 'CHAOS_PAGE_SIZE', quick ? 100 : 500);
 const pages = Math.floor(users / pageSize) + 1;
 const RUN_TIMEOUT_MS = 3600_000;
-/** Runs only the scenarios whose name contains this text (the control run always). */
+/** Runs only the scenarios whose name matches this pattern (the control run always). */
 const only = optionValue(argv, 'only');
+/** A scratch database, dropped at the end; tests name their own, so that runs never share one. */
+const database = optionValue(argv, 'database') ?? 'syncline_chaos';
 
 const started = Date.now();
 const say = (line: string) => console.log(`[chaos +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`);
@@ -177,12 +180,12 @@ async function main(): Promise<number> {
   say(`${users} users, ${accounts} accounts, seed ${seed}, pages of ${pageSize} (${pages} a run)${quick ? ', quick' : ''}`);
   const expected = expectationOf({ users, accounts, seed });
   say(`expected from the dataset: ${expected.pairs.size} company persons, ${expected.persons.size} persons, ${expected.filtered} filtered, ${expected.unplaceable.length} failed`);
-  const stack = await startHarnessStack({ database: 'syncline_chaos', px: { users, accounts, seed }, log: say });
+  const stack = await startHarnessStack({ database, px: { users, accounts, seed }, log: say });
   try {
     const worker = await stack.startWorker({ pageSize });
     const jobs = await connectPx(stack);
     const ctx: Context = { stack, worker, jobId: jobs.companyPersonSync, expected };
-    for (const scenario of scenarios.filter((s, i) => i === 0 || only === undefined || s.name.includes(only))) {
+    for (const scenario of scenarios.filter((s, i) => i === 0 || only === undefined || new RegExp(only).test(s.name))) {
       say(`scenario: ${scenario.name}`);
       const check = checker(scenario.name);
       try {
@@ -196,6 +199,7 @@ async function main(): Promise<number> {
     }
   } finally {
     await stack.stop();
+    await dropDatabase(database);
   }
   say(`${checks - failures.length} of ${checks} checks passed`);
   for (const failure of failures) console.log(`FAILED: ${failure}`);

@@ -2,6 +2,7 @@
 // random pages), a source outage, 429 storms, its database connections cut and Temporal restarted,
 // and each time lands every user exactly once with exact counts and the right watermark.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
@@ -19,7 +20,8 @@ function runChaos(args: string[]): Promise<{ code: number | null; output: string
 }
 
 it('every fault of the chaos suite leaves the target exactly equal to the source', async () => {
-  const { code, output } = await runChaos(['--users', '5000', '--quick']);
+  // A database of its own: a chaos run started by hand must not lose its database to this one.
+  const { code, output } = await runChaos(['--users', '5000', '--quick', '--database', `syncline_chaos_${randomBytes(4).toString('hex')}`]);
   expect(output).toMatch(/worker killed with SIGKILL mid-run, trial 2 of 2/);
   expect(output).toMatch(/Temporal dev server stopped after \d+ pages and back/);
   expect(output, output).not.toMatch(/FAIL/);
