@@ -4,18 +4,29 @@ import type { Sql, Tx } from '../db/client.js';
 import type { ReadPage } from '../connectors/types.js';
 import type { SyncPlan } from '../sync/plan.js';
 import { FINAL_STATUSES, type RunCounts, type RunStatus } from '../sync/types.js';
-import { transformPage, type RecordFailure } from '../sync/transform.js';
+import { transformPage, type RecordFailure, type TransformResult } from '../sync/transform.js';
 import { resolveLookups } from './lookups.js';
 import { lockObjects, upsertPage } from './upsert.js';
 import { textArray } from './sql.js';
 
-export interface PageInput extends ReadPage {
+/** A page read from the source, filtered, mapped and converted: all that needs no database. */
+export interface PreparedPage extends ReadPage {
+  transformed: TransformResult;
+}
+
+export interface PageInput extends PreparedPage {
   runId: string;
   /** The page number this attempt believes comes next; another attempt got there first otherwise. */
   pageNo: number;
   plan: SyncPlan;
-  keep: (record: unknown) => boolean;
-  idField: string;
+}
+
+/**
+ * Pure JavaScript, so the page loop runs it as soon as a page arrives: it then overlaps the
+ * previous page's statements, which keep the worker waiting on PostgreSQL otherwise.
+ */
+export function preparePage(page: ReadPage, plan: SyncPlan, keep: (record: unknown) => boolean, idField: string): PreparedPage {
+  return { ...page, transformed: transformPage(page.records, plan, keep, idField) };
 }
 
 export type PageCounts = RunCounts;
@@ -34,8 +45,7 @@ export class RunAlreadyEnded extends Error {
 }
 
 export async function commitPage(sql: Sql, input: PageInput): Promise<PageCounts> {
-  const { plan } = input;
-  const transformed = transformPage(input.records, plan, input.keep, input.idField);
+  const { plan, transformed } = input;
   return sql.begin(async (tx) => {
     const [run] = await tx<{ pages: number; status: string }[]>`select pages, status from runs where id = ${input.runId} for update`;
     if (run && FINAL_STATUSES.includes(run.status as RunStatus)) throw new RunAlreadyEnded(input.runId, run.status);

@@ -10,7 +10,7 @@ import { openSession } from '../services/sessions.js';
 import { invalidConfiguration } from '../sync/errors.js';
 import type { ReadPage, ReadRequest } from '../connectors/types.js';
 import type { ActivityDeps } from './deps.js';
-import { commitPage } from './page.js';
+import { commitPage, preparePage, type PreparedPage } from './page.js';
 import { buildPlan } from '../sync/plan.js';
 import { sourceFieldsOf } from '../sync/source-fields.js';
 import type { RunTrigger } from '../sync/types.js';
@@ -19,13 +19,13 @@ const SLICE_MS = 60_000;
 /** Well inside the run workflow's heartbeat timeout (15 s). */
 const HEARTBEAT_EVERY_MS = 2_000;
 
-type Settled = { ok: true; page: ReadPage } | { ok: false; error: unknown };
+type Settled = { ok: true; page: PreparedPage } | { ok: false; error: unknown };
 
 /** A page read that is always awaited later; settling it here keeps a failure from going unhandled. */
-const settle = (promise: Promise<ReadPage>): Promise<Settled> =>
+const settle = (promise: Promise<PreparedPage>): Promise<Settled> =>
   promise.then((page) => ({ ok: true as const, page }), (error: unknown) => ({ ok: false as const, error }));
 
-async function unwrap(settled: Promise<Settled>): Promise<ReadPage> {
+async function unwrap(settled: Promise<Settled>): Promise<PreparedPage> {
   const result = await settled;
   if (!result.ok) throw result.error;
   return result.page;
@@ -44,6 +44,8 @@ export function createSyncPages(deps: ActivityDeps) {
     const session = await openSession(db, deps.secrets, job.connectionId);
     const idField = session.idField(job.sourceObject);
     const fields = sourceFieldsOf(job);
+    const read = (cursor: unknown): Promise<PreparedPage> =>
+      session.readPage(request(cursor)).then((page: ReadPage) => preparePage(page, plan, keep, idField));
     const request = (cursor: unknown): ReadRequest => ({
       object: job.sourceObject,
       window: { from: run.windowFrom!, to: run.windowTo! },
@@ -61,13 +63,13 @@ export function createSyncPages(deps: ActivityDeps) {
     // retries) must not look like a dead worker to the short heartbeat timeout that finds real ones.
     const beat = setInterval(() => context.heartbeat({ pages: pageNo }), HEARTBEAT_EVERY_MS);
     try {
-      let next = settle(session.readPage(request(run.cursor ?? null)));
+      let next = settle(read(run.cursor ?? null));
       for (;;) {
         const page = await unwrap(next);
-        // Read the next page while this one is written; only when it will certainly be used.
+        // Read and prepare the next page while this one is written; only when it will certainly be used.
         const goOn = page.nextCursor !== null && Date.now() < deadline;
-        if (goOn) next = settle(session.readPage(request(page.nextCursor)));
-        await commitPage(sql, { runId, pageNo, plan, keep, idField, ...page });
+        if (goOn) next = settle(read(page.nextCursor));
+        await commitPage(sql, { runId, pageNo, plan, ...page });
         pageNo++;
         context.heartbeat({ pages: pageNo });
         if (context.cancellationSignal.aborted) {
