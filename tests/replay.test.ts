@@ -1,5 +1,8 @@
 // Histories recorded from real runs (npm run record-histories) replayed against today's workflow
 // code: a change that would break the workflows already running in production fails here.
+// tests/histories/*.json are today's recordings; each subfolder keeps the recordings made before a
+// change guarded by patched() (before-local-bookkeeping: bookkeeping as ordinary activities), so
+// workflows started under older code are proven to go on under this one.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -10,17 +13,33 @@ import { historyFromText } from './support/history.js';
 const DIR = fileURLToPath(new URL('./histories/', import.meta.url));
 const WORKFLOW_TYPES = ['chainRunWorkflow', 'jobWorkflow', 'scheduledChainWorkflow', 'scheduledJobWorkflow', 'syncRunWorkflow'];
 
-const recorded = readdirSync(DIR)
+const recorded = readdirSync(DIR, { recursive: true, encoding: 'utf8' })
   .filter((file) => file.endsWith('.json'))
-  .map((file) => ({ workflowId: `recorded-${file.replace(/\.json$/, '')}`, history: historyFromText(readFileSync(`${DIR}${file}`, 'utf8')) }));
+  .map((file) => ({ workflowId: `recorded-${file.replace(/\.json$/, '').replace(/[\\/]/g, ':')}`, history: historyFromText(readFileSync(`${DIR}${file}`, 'utf8')) }));
+const typesIn = (folder: string) =>
+  recorded.map((r) => r.workflowId.replace('recorded-', '')).filter((id) => (folder === '' ? !id.includes(':') : id.startsWith(`${folder}:`))).map((id) => id.replace(`${folder}:`, '')).sort();
 
 describe('recorded workflow histories', () => {
   beforeAll(() => {
     Runtime.install({ logger: new DefaultLogger('WARN') });
   });
 
-  it('cover every workflow type', () => {
-    expect(recorded.map((r) => r.workflowId.replace('recorded-', '')).sort()).toEqual(WORKFLOW_TYPES);
+  it('cover every workflow type, today and before local bookkeeping', () => {
+    expect(typesIn('')).toEqual(WORKFLOW_TYPES);
+    expect(typesIn('before-local-bookkeeping')).toEqual(WORKFLOW_TYPES);
+  });
+
+  it('hold bookkeeping as local activities today and as ordinary activities before', () => {
+    const activityTypes = (workflowId: string) => {
+      const events = recorded.find((r) => r.workflowId === workflowId)!.history.events ?? [];
+      return {
+        ordinary: events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []),
+        local: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+      };
+    };
+    // The recorded run has a dependency: begin, ask for the dependency's run, finish.
+    expect(activityTypes('recorded-syncRunWorkflow')).toEqual({ ordinary: ['syncPages'], local: 3 });
+    expect(activityTypes('recorded-before-local-bookkeeping:syncRunWorkflow').ordinary).toEqual(['beginRun', 'requestRun', 'syncPages', 'finishRun']);
   });
 
   it('replay against the current workflows without nondeterminism', async () => {

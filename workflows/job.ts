@@ -33,9 +33,10 @@ import {
   type TriggerRequest,
   type TriggerResult,
 } from './types.js';
+import { bookkeepingActivities } from './bookkeeping.js';
 import { syncRunWorkflow } from './run.js';
 
-const bookkeeping = proxyActivities<Activities>({
+const bookkeeping = bookkeepingActivities({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
@@ -100,7 +101,7 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
       // Everything up to here is synchronous: a trigger handled meanwhile sees this run.
       state.queue.push(queued);
       unrecorded.add(queued.runId);
-      await bookkeeping.recordRunQueued({
+      await bookkeeping().recordRunQueued({
         runId: queued.runId,
         jobId: state.jobId,
         n,
@@ -126,7 +127,7 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
   setHandler(resetWatermarkUpdate, async () => {
     const cleared = state.watermark;
     state.watermark = null;
-    await bookkeeping.mirrorJobState({ jobId: state.jobId, watermark: null });
+    await bookkeeping().mirrorJobState({ jobId: state.jobId, watermark: null });
     return { ...view(), cleared };
   });
 
@@ -149,7 +150,7 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
   });
 
   async function finishQueuedAsCancelled(run: QueuedRun): Promise<void> {
-    await bookkeeping.finishRun({ runId: run.runId, outcome: { status: 'cancelled', error: null } });
+    await bookkeeping().finishRun({ runId: run.runId, outcome: { status: 'cancelled', error: null } });
     await tell(run, { runId: run.runId, jobId: state.jobId, status: 'cancelled', error: null });
   }
 
@@ -165,7 +166,7 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
   }
 
   async function execute(run: QueuedRun): Promise<{ status: RunStatus; error: StoredError | null }> {
-    const prepared = await bookkeeping.prepareRun({
+    const prepared = await bookkeeping().prepareRun({
       runId: run.runId,
       jobId: state.jobId,
       incremental: run.incremental,
@@ -173,11 +174,11 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
       window: run.window,
     });
     if ('error' in prepared) {
-      await bookkeeping.finishRun({ runId: run.runId, outcome: { status: 'failure', error: prepared.error } });
+      await bookkeeping().finishRun({ runId: run.runId, outcome: { status: 'failure', error: prepared.error } });
       return { status: 'failure', error: prepared.error };
     }
     if (cancelRequested) {
-      await bookkeeping.finishRun({ runId: run.runId, outcome: { status: 'cancelled', error: null } });
+      await bookkeeping().finishRun({ runId: run.runId, outcome: { status: 'cancelled', error: null } });
       return { status: 'cancelled', error: null };
     }
     runningScope = new CancellationScope();
@@ -199,7 +200,7 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
       // Only an incremental run that ended on its own feet moves the watermark.
       if (run.incremental && (result.status === 'success' || result.status === 'partial_success')) {
         state.watermark = prepared.window.to;
-        await bookkeeping.mirrorJobState({ jobId: state.jobId, watermark: state.watermark });
+        await bookkeeping().mirrorJobState({ jobId: state.jobId, watermark: state.watermark });
       }
       return { status: result.status, error: result.error };
     } catch (error) {

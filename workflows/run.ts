@@ -13,6 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { StoredError } from '../sync/types.js';
+import { bookkeepingActivities } from './bookkeeping.js';
 import { runFinishedSignal, type RunFinished, type SyncRunInput, type SyncRunResult } from './types.js';
 
 /** Transient failures back off from about a second to at most five minutes. */
@@ -23,7 +24,7 @@ const retry: ActivityOptions['retry'] = {
   nonRetryableErrorTypes: ['SOURCE_AUTH_REJECTED', 'SOURCE_REQUEST_REJECTED', 'INVALID_CONFIGURATION', 'DEPENDENCY_FAILED'],
 };
 
-const bookkeeping = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
+const bookkeeping = bookkeepingActivities({ startToCloseTimeout: '1 minute', retry });
 
 export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResult> {
   // The outage budget bounds how long a page may keep failing before the run gives up.
@@ -43,9 +44,9 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
   });
 
   try {
-    const plan = await bookkeeping.beginRun({ runId: input.runId });
+    const plan = await bookkeeping().beginRun({ runId: input.runId });
     for (const dependency of plan.dependencies) {
-      const { runId } = await bookkeeping.requestRun({
+      const { runId } = await bookkeeping().requestRun({
         jobId: dependency.jobId,
         request: { trigger: 'dependency', parentRunId: input.runId, notify: [workflowInfo().workflowId] },
         requestId: `${input.runId}:dependency:${dependency.jobId}`,
@@ -61,14 +62,14 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
     }
     let done = false;
     while (!done) ({ done } = await pages.syncPages({ runId: input.runId }));
-    return await bookkeeping.finishRun({ runId: input.runId, outcome: null });
+    return await bookkeeping().finishRun({ runId: input.runId, outcome: null });
   } catch (error) {
     if (isCancellation(error)) {
-      await CancellationScope.nonCancellable(() => bookkeeping.finishRun({ runId: input.runId, outcome: { status: 'cancelled', error: null } }));
+      await CancellationScope.nonCancellable(() => bookkeeping().finishRun({ runId: input.runId, outcome: { status: 'cancelled', error: null } }));
       throw error;
     }
     const stored = storedError(error);
-    await bookkeeping.finishRun({ runId: input.runId, outcome: { status: 'failure', error: stored } });
+    await bookkeeping().finishRun({ runId: input.runId, outcome: { status: 'failure', error: stored } });
     // Failing the execution makes a failed run show as Failed in the Temporal UI.
     throw ApplicationFailure.nonRetryable(stored.message, stored.code);
   }
