@@ -1,10 +1,6 @@
 // Set-based upserts by the job's key: one lookup of existing rows, one insert and one update per
 // page. Records sharing a key inside a page are applied in order, so the later one wins.
-//
-// New records get time-ordered GSIDs (UUID version 7): consecutive inserts land at the right edge
-// of the primary-key indexes instead of on random pages of them, which at a million persons
-// doubled what PostgreSQL writes per second here (see README, Performance).
-import { v7 as timeOrderedUuid } from 'uuid';
+import { newGsid } from '../sync/gsid.js';
 import type { Tx as Sql } from '../db/client.js';
 import type { FieldDef, ObjectDef } from '../sync/objects.js';
 import type { SyncPlan } from '../sync/plan.js';
@@ -82,7 +78,7 @@ export async function upsertPage(
       const outcome: Outcome = !current ? 'inserted' : changes(plan.object, current, record.values) || personChanged.has(record) ? 'updated' : 'unchanged';
       counts[outcome]++;
       if (!current) {
-        current = { gsid: timeOrderedUuid(), values: {} };
+        current = { gsid: newGsid(), values: {} };
         isNew = true;
       }
       current = { gsid: current.gsid, values: { ...current.values, ...record.values } };
@@ -159,7 +155,7 @@ async function resolvePersons(
       }
       continue;
     }
-    let current: Row = found ?? { gsid: timeOrderedUuid(), values: {} };
+    let current: Row = found ?? { gsid: newGsid(), values: {} };
     for (const record of group.records) {
       if (changes(person, current, record.personValues)) changed.add(record);
       current = { gsid: current.gsid, values: { ...current.values, ...record.personValues } };
