@@ -3,7 +3,9 @@
 // the API, through tests/support) and saves one history per type to tests/histories/<type>.json.
 // tests/replay.test.ts replays them against today's workflow code, so a change that would break
 // workflows already running fails CI. Re-record (and commit the files) only after a change that
-// keeps old histories replayable, e.g. one guarded by patched(); never to make a failing replay pass.
+// keeps old histories replayable, e.g. one guarded by patched(), having first moved today's files
+// into a subfolder named for the change (they must go on replaying); never to make a failing
+// replay pass.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
