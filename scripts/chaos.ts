@@ -2,18 +2,21 @@
 // Syncs, each followed by the same exact checks (see harness/verify.ts):
 //   - the worker (its own process) killed with SIGKILL at a random page, a new one started;
 //   - the source answering 503 for a minute, and storms of 429s;
-//   - the worker's PostgreSQL connections terminated mid-run (pg_terminate_backend: restarting
-//     the machine's PostgreSQL service would disturb everything else that uses it);
+//   - the worker's PostgreSQL connections terminated mid-run (pg_terminate_backend);
+//   - PostgreSQL stopped as by a crash (pg_ctl -m immediate) mid-run and started again after a
+//     few seconds: the run has a PostgreSQL server of its own for this (harness/private-postgres.ts),
+//     made with the machine's initdb and pg_ctl, so nothing else on the machine is disturbed;
 //   - the Temporal dev server stopped and started again on its port with its persistence file.
 // Exits non-zero when any check fails. --quick (CI): 2 kills, a 10 s outage, smaller storms;
 // --only PATTERN runs the scenarios whose name matches PATTERN; --database NAME names the scratch
-// database (default syncline_chaos, dropped at the end).
+// database (default syncline_chaos; it goes with the run's own server at the end).
 import { hasFlag, optionValue, positiveInteger } from './harness/args.js';
 import type { Child } from './harness/children.js';
 import { expectationOf, type Expected } from './harness/expectations.js';
 import { call, connectPx, importNow, jobIdle, waitForRun, type RunDoc } from './harness/flow.js';
+import { startPrivatePostgres, type PrivatePostgres } from './harness/private-postgres.js';
 import { localPortsOf } from './harness/sockets.js';
-import { dropDatabase, startHarnessStack, type HarnessStack } from './harness/stack.js';
+import { startHarnessStack, type HarnessStack } from './harness/stack.js';
 import { verifyRun, type Check } from './harness/verify.js';
 
 const argv = process.argv.slice(2);
@@ -23,6 +26,8 @@ const accounts = Math.max(1, Math.round(users / 20));
 const seed = positiveInteger(argv, 'seed', 'CHAOS_SEED', 11);
 const trials = positiveInteger(argv, 'trials', 'CHAOS_TRIALS', quick ? 2 : 5);
 const outageSeconds = positiveInteger(argv, 'outage-seconds', 'CHAOS_OUTAGE_SECONDS', quick ? 10 : 60);
+/** How long PostgreSQL stays down after its crash. */
+const postgresDownSeconds = positiveInteger(argv, 'postgres-down-seconds', 'CHAOS_POSTGRES_DOWN_SECONDS', quick ? 3 : 10);
 /**
  * A page activity's retries back off across its attempts (1 s doubling to 5 minutes) and a later
  * storm in the same activity carries on from there: two storms of 20 once took a run past 8
@@ -35,7 +40,7 @@ const pages = Math.floor(users / pageSize) + 1;
 const RUN_TIMEOUT_MS = 3600_000;
 /** Runs only the scenarios whose name matches this pattern (the control run always). */
 const only = optionValue(argv, 'only');
-/** A scratch database, dropped at the end; tests name their own, so that runs never share one. */
+/** The run's database, on its own PostgreSQL server, which goes at the end with everything on it. */
 const database = optionValue(argv, 'database') ?? 'syncline_chaos';
 
 const started = Date.now();
@@ -54,6 +59,7 @@ function checker(scenario: string): Check {
 }
 
 interface Context {
+  postgres: PrivatePostgres;
   stack: HarnessStack;
   worker: Child;
   jobId: string;
@@ -169,6 +175,18 @@ const scenarios: { name: string; run: (ctx: Context, check: Check) => Promise<vo
     },
   },
   {
+    name: `PostgreSQL crashed mid-run and started again ${postgresDownSeconds} s later`,
+    async run(ctx, check) {
+      const runId = await importNow(ctx.stack, ctx.jobId);
+      const committed = await untilPages(ctx, runId, Math.ceil(pages / 4));
+      const before = await committedPages(ctx, runId);
+      await ctx.postgres.crashAndRestart(postgresDownSeconds * 1000);
+      say(`PostgreSQL stopped as by a crash after ${committed} pages, started again ${postgresDownSeconds} s later (recovered from its WAL)`);
+      check('the crash came while the run was still reading', before.status === 'running' && before.pages < pages, JSON.stringify(before));
+      await finish(ctx, runId, check);
+    },
+  },
+  {
     name: 'the Temporal dev server restarted mid-run',
     async run(ctx, check) {
       const runId = await importNow(ctx.stack, ctx.jobId);
@@ -185,11 +203,13 @@ async function main(): Promise<number> {
   say(`${users} users, ${accounts} accounts, seed ${seed}, pages of ${pageSize} (${pages} a run)${quick ? ', quick' : ''}`);
   const expected = expectationOf({ users, accounts, seed });
   say(`expected from the dataset: ${expected.pairs.size} company persons, ${expected.persons.size} persons, ${expected.filtered} filtered, ${expected.unplaceable.length} failed`);
-  const stack = await startHarnessStack({ database, px: { users, accounts, seed }, log: say });
+  const postgres = await startPrivatePostgres(say);
+  // The stack stops the server with itself, also when interrupted, and when it fails to start.
+  const stack = await startHarnessStack({ database, adminUrl: postgres.adminUrl, alsoStop: () => postgres.stop(), px: { users, accounts, seed }, log: say });
   try {
     const worker = await stack.startWorker({ pageSize });
     const jobs = await connectPx(stack);
-    const ctx: Context = { stack, worker, jobId: jobs.companyPersonSync, expected };
+    const ctx: Context = { postgres, stack, worker, jobId: jobs.companyPersonSync, expected };
     for (const scenario of scenarios.filter((s, i) => i === 0 || only === undefined || new RegExp(only).test(s.name))) {
       say(`scenario: ${scenario.name}`);
       const check = checker(scenario.name);
@@ -204,7 +224,6 @@ async function main(): Promise<number> {
     }
   } finally {
     await stack.stop();
-    await dropDatabase(database);
   }
   say(`${checks - failures.length} of ${checks} checks passed`);
   for (const failure of failures) console.log(`FAILED: ${failure}`);

@@ -37,27 +37,27 @@ export interface HarnessStack {
   stop(): Promise<void>;
 }
 
-export function databaseUrlFor(name: string): string {
-  const url = new URL(ADMIN_URL);
+export function databaseUrlFor(name: string, adminUrl = ADMIN_URL): string {
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
 }
 
-/** Drops and recreates a database, migrated. */
-export async function freshDatabase(name: string): Promise<string> {
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined });
+/** Drops and recreates a database, migrated; on the machine's server unless `adminUrl` names another. */
+export async function freshDatabase(name: string, adminUrl = ADMIN_URL): Promise<string> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
   try {
     await admin.unsafe(`drop database if exists ${name} with (force)`);
   } finally {
     await admin.end();
   }
-  const url = databaseUrlFor(name);
+  const url = databaseUrlFor(name, adminUrl);
   await migrateDatabase(url);
   return url;
 }
 
-export async function dropDatabase(name: string): Promise<void> {
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined });
+export async function dropDatabase(name: string, adminUrl = ADMIN_URL): Promise<void> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
   try {
     await admin.unsafe(`drop database if exists ${name} with (force)`);
   } finally {
@@ -69,6 +69,10 @@ const quiet = { log: () => undefined, trace: () => undefined, debug: () => undef
 
 export async function startHarnessStack(options: {
   database: string;
+  /** The server to make the database on: the machine's (TEST_DATABASE_URL or local) by default. */
+  adminUrl?: string;
+  /** Stopped last, with the stack, also when the run is interrupted (the server of `adminUrl`). */
+  alsoStop?: () => Promise<void>;
   px: { users: number; accounts: number; seed: number };
   log: (line: string) => void;
 }): Promise<HarnessStack> {
@@ -96,9 +100,10 @@ export async function startHarnessStack(options: {
     process.off('SIGTERM', onSignal);
   });
   try {
+    if (options.alsoStop) stops.push(options.alsoStop);
     stops.push(() => rm(dir, { recursive: true, force: true }));
     log(`database ${options.database}: fresh and migrated`);
-    const databaseUrl = await freshDatabase(options.database);
+    const databaseUrl = await freshDatabase(options.database, options.adminUrl);
     const database = openDatabase(databaseUrl);
     stops.push(() => database.close());
 
