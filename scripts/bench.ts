@@ -4,7 +4,8 @@
 //    N users and N/20 accounts, then Import Now again with nothing changed, all through the API,
 //    with the worker, the PX simulator and the Temporal dev server in processes of their own.
 // 2. The source alone: every user read page by page, nothing written.
-// 3. Direct: the same two runs with the engine's page loop called in this process, no Temporal.
+// 3. Direct: the same two runs with the engine's page loop called in one process (started with the
+//    worker's node flags), no Temporal.
 // 4. The database's ceiling: the rows of 3 written again with the engine's statement shape.
 //
 // Progress goes to stderr; stdout gets a table and, as its last line, the figures as JSON.
@@ -17,8 +18,9 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { hasFlag, optionValue, positiveInteger } from './harness/args.js';
 import { measureCeiling } from './harness/ceiling.js';
-import { peakRssMb, ROOT } from './harness/children.js';
-import { runDirect } from './harness/direct.js';
+import { cpuBetween, cpuSeconds, processCpuSeconds, type CpuParts } from './harness/cpu.js';
+import { peakRssMb, ROOT, spawnTs } from './harness/children.js';
+import type { runDirect } from './harness/direct.js';
 import { connectPx, importNow, waitForRun, type RunDoc } from './harness/flow.js';
 import { measureHistories } from './harness/histories.js';
 import { readAllUsers } from './harness/source.js';
@@ -40,13 +42,15 @@ const log = (line: string) => console.error(`[bench ${new Date().toISOString().s
 const perSecond = (records: number, ms: number) => Math.round((records * 1000) / ms);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-async function timedImportNow(stack: HarnessStack, jobId: string, what: string): Promise<{ run: RunDoc; ms: number }> {
+async function timedImportNow(stack: HarnessStack, jobId: string, what: string, cpu?: () => CpuParts): Promise<{ run: RunDoc; ms: number; cpu: CpuParts | null }> {
+  const cpuBefore = cpu?.();
   const started = performance.now();
   const run = await waitForRun(stack, await importNow(stack, jobId), RUN_TIMEOUT_MS);
   const ms = performance.now() - started;
+  const used = cpu && cpuBefore ? cpuBetween(cpuBefore, cpu()) : null;
   if (run.status !== 'success' && run.status !== 'partial_success') throw new Error(`${what} ended ${run.status}: ${JSON.stringify(run.error)}`);
-  log(`${what}: ${run.status} in ${(ms / 1000).toFixed(2)} s, counts ${JSON.stringify(run.counts)}`);
-  return { run, ms };
+  log(`${what}: ${run.status} in ${(ms / 1000).toFixed(2)} s, counts ${JSON.stringify(run.counts)}${used ? `, CPU s ${JSON.stringify(used)}` : ''}`);
+  return { run, ms, cpu: used };
 }
 
 async function main(): Promise<void> {
@@ -65,7 +69,8 @@ async function main(): Promise<void> {
 
     const jobs = await connectPx(stack);
     const company = await timedImportNow(stack, jobs.companySync, 'Company Sync');
-    const companyPerson = await timedImportNow(stack, jobs.companyPersonSync, 'Company Person Sync');
+    const cpu = () => cpuSeconds({ worker: worker.pid, simulator: stack.sim.child.pid });
+    const companyPerson = await timedImportNow(stack, jobs.companyPersonSync, 'Company Person Sync', cpu);
     if (companyPerson.run.counts.fetched !== users) throw new Error(`Company Person Sync fetched ${companyPerson.run.counts.fetched} users of ${users}`);
     const noops: number[] = [];
     for (let i = 0; i < NOOP_REPEATS; i++) {
@@ -82,14 +87,19 @@ async function main(): Promise<void> {
     log('reading every user from the source alone');
     const source = await readAllUsers(stack.sim.url, stack.sim.apiKey);
 
-    log('direct: the same runs without Temporal, into syncline_bench_direct');
+    log(`direct: the same runs without Temporal, into syncline_bench_direct, in a process with the worker's flags (${workerFlags.join(' ') || 'none'})`);
     const directUrl = await freshDatabase('syncline_bench_direct');
-    const direct = await runDirect({ databaseUrl: directUrl, pxUrl: stack.sim.url, pxKey: stack.sim.apiKey });
+    const directProcess = spawnTs('scripts/harness/direct-process.ts', { DIRECT_DATABASE_URL: directUrl, DIRECT_PX_URL: stack.sim.url, DIRECT_PX_KEY: stack.sim.apiKey }, workerFlags);
+    const directLine = await directProcess.waitFor(/^DIRECT_RESULT /, RUN_TIMEOUT_MS);
+    // Both runs, Company Sync and Company Person Sync, and the process's start.
+    const directCpuSeconds = Math.round(processCpuSeconds(directProcess.pid) * 100) / 100;
+    await directProcess.stop();
+    const direct = JSON.parse(directLine.slice('DIRECT_RESULT '.length)) as Awaited<ReturnType<typeof runDirect>>;
     const same = (a: RunDoc['counts'], b: RunDoc['counts']) => JSON.stringify(a) === JSON.stringify(b);
     if (!same(direct.companyPersonSync.result.counts, companyPerson.run.counts)) {
       throw new Error(`direct counts ${JSON.stringify(direct.companyPersonSync.result.counts)} differ from end to end ${JSON.stringify(companyPerson.run.counts)}`);
     }
-    log(`direct Company Person Sync: ${(direct.companyPersonSync.ms / 1000).toFixed(2)} s`);
+    log(`direct Company Person Sync: ${(direct.companyPersonSync.ms / 1000).toFixed(2)} s; the direct process used ${directCpuSeconds} s of CPU in all`);
 
     log("the database's ceiling, into syncline_bench_ceiling");
     const ceilingUrl = await freshDatabase('syncline_bench_ceiling');
@@ -122,6 +132,11 @@ async function main(): Promise<void> {
       maxHistoryEventsPerRun: Math.max(0, ...runHistories.map((h) => h.events)),
       maxHistoryEventsPerJobWorkflow: Math.max(0, ...histories.filter((h) => !h.workflowId.includes(':run:')).map((h) => h.events)),
       counts: companyPerson.run.counts,
+      // CPU seconds each part of the stack spent during the Company Person run, and the share of
+      // the machine's cores (cores × wall time) they add up to.
+      e2eCpuSeconds: companyPerson.cpu,
+      directProcessCpuSeconds: directCpuSeconds,
+      e2eMachineBusy: companyPerson.cpu ? Number((Object.values(companyPerson.cpu).reduce((a, b) => a + b, 0) / ((cpus().length * companyPerson.ms) / 1000)).toFixed(2)) : null,
     };
     printTable(figures, histories.length);
     console.log(JSON.stringify(figures));
@@ -144,6 +159,11 @@ function printTable(f: Record<string, unknown>, histories: number): void {
     ['largest payload in history', `${f.maxPayloadBytes} bytes`, `${histories} histories; goal ≤ 65536`],
     ['history events, the Company Person run', String(f.historyEventsPerRun), `largest run: ${f.maxHistoryEventsPerRun}, job workflows ≤ ${f.maxHistoryEventsPerJobWorkflow}`],
   ];
+  const cpu = f.e2eCpuSeconds as CpuParts | null;
+  if (cpu) {
+    for (const [part, seconds] of Object.entries(cpu)) rows.push([`CPU during the Company Person run: ${part}`, `${seconds.toFixed(1)} s`, '']);
+    rows.push(['machine busy during it (CPU s / cores × wall s)', `${Math.round(Number(f.e2eMachineBusy) * 100)} %`, '']);
+  }
   const width = Math.max(...rows.map((r) => r[0].length));
   const valueWidth = Math.max(...rows.map((r) => r[1].length));
   console.log(`Syncline benchmark, ${f.date}, ${f.machine}`);
