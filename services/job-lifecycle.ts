@@ -1,7 +1,9 @@
 // What happens around a job's workflow and schedule when a job is triggered, rescheduled or deleted.
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { eq } from 'drizzle-orm';
-import { jobs, type JobRow } from '../db/schema.js';
+import { eq, sql as dsql } from 'drizzle-orm';
+import { conflict, type ErrorDetail } from '../api/errors.js';
+import { jobChains, jobs, type JobRow } from '../db/schema.js';
+import type { Db } from '../db/client.js';
 import type { Database } from '../db/client.js';
 import type { TemporalContext } from '../temporal/context.js';
 import { workflowIds } from '../temporal/names.js';
@@ -13,6 +15,32 @@ import { auditedJob } from './jobs.js';
 export interface LifecycleServices {
   database: Database;
   temporal: TemporalContext;
+}
+
+/**
+ * Jobs can go only when nothing else runs them: a chain that lists one, or a job outside `removing`
+ * that depends on one, would otherwise refuse to run later (or run without data it needs). 409,
+ * naming each chain and job to change first.
+ */
+export async function assertJobsRemovable(db: Db, removing: JobRow[]): Promise<void> {
+  const ids = removing.map((j) => j.id);
+  if (ids.length === 0) return;
+  const nameOf = (id: string) => removing.find((j) => j.id === id)?.name ?? id;
+  const listed = dsql`exists (select 1 from jsonb_array_elements_text(${jobChains.jobIds}) as member where member in ${ids})`;
+  const chains = await db.select({ id: jobChains.id, name: jobChains.name, jobIds: jobChains.jobIds }).from(jobChains).where(listed);
+  const depending = dsql`exists (select 1 from jsonb_array_elements_text(${jobs.dependsOn}) as dependency where dependency in ${ids})`;
+  const dependents = (await db.select({ id: jobs.id, name: jobs.name, dependsOn: jobs.dependsOn }).from(jobs).where(depending)).filter((j) => !ids.includes(j.id));
+  const details: ErrorDetail[] = [
+    ...chains.map((c) => ({
+      path: `/job-chains/${c.id}/jobIds`,
+      message: `job chain "${c.name}" runs ${c.jobIds.filter((id) => ids.includes(id)).map((id) => `"${nameOf(id)}"`).join(', ')}; remove it from the chain's jobIds (or delete the chain) first`,
+    })),
+    ...dependents.map((j) => ({
+      path: `/jobs/${j.id}/dependsOn`,
+      message: `job "${j.name}" depends on ${j.dependsOn.filter((id) => ids.includes(id)).map((id) => `"${nameOf(id)}"`).join(', ')}; remove it from that job's dependsOn (or delete that job too) first`,
+    })),
+  ];
+  if (details.length > 0) throw conflict('job_in_use', `Still in use, so nothing was deleted: ${details.map((d) => d.message).join('; ')}.`, details);
 }
 
 export async function removeJob(services: LifecycleServices, actor: string, job: JobRow): Promise<void> {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, eventually, PX_KEY, startStack, type Stack } from './support/stack.js';
 import { chooseAccountIdKey, connectPx, waitForRun, type JobDoc, type RunDoc } from './support/px-flow.js';
 import { fireSchedule } from './support/schedules.js';
+import { allocateChainRun } from '../services/chains.js';
 
 interface Chain {
   id: string;
@@ -196,19 +197,58 @@ describe('Job chains run their jobs one after the other', () => {
     await expect(stack.temporal.client.schedule.getHandle(`chain:${id}:schedule`).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
   });
 
-  it('a chain whose member was deleted refuses to run now (422) and its scheduled run fails naming the job', async () => {
-    const created = await createChain({ name: 'Orphaned', jobIds: [companyPersonSync.id], schedule: DAILY });
+  it("a schedule firing's chain run allocated twice (an activity retried after it committed) is one run", async () => {
+    const created = await createChain({ name: 'Allocated once', jobIds: [companySync.id] });
+    const id = created.body.id;
+    const first = await allocateChainRun(stack.database.db, id, 'schedule', `chain:${id}:scheduled-x/run-1`);
+    const again = await allocateChainRun(stack.database.db, id, 'schedule', `chain:${id}:scheduled-x/run-1`);
+    expect(again).toEqual(first);
+    const other = await allocateChainRun(stack.database.db, id, 'schedule', `chain:${id}:scheduled-y/run-1`);
+    expect(other.n).toBe(first.n + 1);
+    expect((await chainRuns(id)).map((r) => r.id).sort()).toEqual([first.chainRunId, other.chainRunId].sort());
+  });
+
+  /** The chains earlier tests made list these jobs too; the deletion tests start without them. */
+  async function deleteEveryChain(): Promise<void> {
+    const listed = await api<{ items: Chain[] }>(stack, 'GET', '/v1/job-chains?limit=200');
+    for (const chain of listed.body.items) expect((await api(stack, 'DELETE', `/v1/job-chains/${chain.id}`)).status).toBe(204);
+  }
+
+  it('a job another job depends on cannot be deleted alone: 409 names the dependent job and the fix, and nothing goes', async () => {
+    await deleteEveryChain();
+    const refused = await api<ApiError>(stack, 'DELETE', `/v1/jobs/${companySync.id}`);
+    expect(refused.status, refused.text).toBe(409);
+    expect(refused.body.error.code).toBe('job_in_use');
+    expect(refused.body.error.details).toEqual([expect.objectContaining({ path: `/jobs/${companyPersonSync.id}/dependsOn` })]);
+    expect(refused.body.error.message).toContain("remove it from that job's dependsOn");
+    expect((await api(stack, 'GET', `/v1/jobs/${companySync.id}`)).status).toBe(200);
+  });
+
+  it('a job a chain runs cannot be deleted, nor its connection: 409 names the chain and the fix, and the job, the chain and its schedule stay', async () => {
+    const created = await createChain({ name: 'Keeps its members', jobIds: [companySync.id, companyPersonSync.id], schedule: DAILY });
     expect(created.status, created.text).toBe(201);
     const id = created.body.id;
+
+    const refused = await api<ApiError>(stack, 'DELETE', `/v1/jobs/${companyPersonSync.id}`);
+    expect(refused.status, refused.text).toBe(409);
+    expect(refused.body.error.code).toBe('job_in_use');
+    expect(refused.body.error.message).toContain('job chain "Keeps its members"');
+    expect(refused.body.error.message).toContain("remove it from the chain's jobIds");
+    expect(refused.body.error.details).toEqual([expect.objectContaining({ path: `/job-chains/${id}/jobIds` })]);
+    expect((await api(stack, 'GET', `/v1/jobs/${companyPersonSync.id}`)).status).toBe(200);
+    expect((await api<Chain>(stack, 'GET', `/v1/job-chains/${id}`)).body.jobIds).toEqual([companySync.id, companyPersonSync.id]);
+    await expect(stack.temporal.client.schedule.getHandle(`chain:${id}:schedule`).describe()).resolves.toBeDefined();
+
+    // Deleting the whole connection would take the chain's members too: refused the same way.
+    const connectionRefused = await api<ApiError>(stack, 'DELETE', `/v1/connections/${connectionId}`);
+    expect(connectionRefused.status, connectionRefused.text).toBe(409);
+    expect((await api(stack, 'GET', `/v1/connections/${connectionId}`)).status).toBe(200);
+
+    // Out of the chain, a job can go; and with the chain gone, its connection and the jobs on it.
+    expect((await api(stack, 'PATCH', `/v1/job-chains/${id}`, { jobIds: [companySync.id] })).status).toBe(200);
     expect((await api(stack, 'DELETE', `/v1/jobs/${companyPersonSync.id}`)).status).toBe(204);
-
-    const refused = await api<ApiError>(stack, 'POST', `/v1/job-chains/${id}/run`);
-    expect(refused.status).toBe(422);
-    expect(refused.body.error.message).toContain(companyPersonSync.id);
-
-    await expect(fireSchedule(stack, `chain:${id}:schedule`)).rejects.toThrow();
-    const [run] = await chainRuns(id);
-    expect(run).toMatchObject({ trigger: 'schedule', status: 'failure' });
-    expect(run!.error?.message).toContain(companyPersonSync.id);
+    expect((await api(stack, 'DELETE', `/v1/job-chains/${id}`)).status).toBe(204);
+    expect((await api(stack, 'DELETE', `/v1/connections/${connectionId}`)).status).toBe(204);
+    expect((await api(stack, 'GET', `/v1/jobs/${companySync.id}`)).status).toBe(404);
   });
 });

@@ -9,7 +9,7 @@ import { recordAudit } from '../../services/audit.js';
 import { newId } from '../../services/ids.js';
 import { openSession } from '../../services/sessions.js';
 import { MASK } from '../../services/secrets.js';
-import { removeJob } from '../../services/job-lifecycle.js';
+import { assertJobsRemovable, removeJob } from '../../services/job-lifecycle.js';
 import { notFound } from '../errors.js';
 import { IdParams, Page, PageQuery, errorResponses } from '../schemas/common.js';
 import { pageOf, decodeCursor } from '../paging.js';
@@ -116,6 +116,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete('/connections/:id', { schema: { summary: 'Delete a connection, its jobs and their schedules', params: IdParams, response: { 204: Type.Null(), ...errorResponses } } }, async (request, reply) => {
     const row = await load(request.params.id);
     const owned = await db.select().from(jobs).where(eq(jobs.connectionId, row.id));
+    await assertJobsRemovable(db, owned);
     for (const job of owned) await removeJob(app.services, request.actor.name, job);
     await db.delete(connections).where(eq(connections.id, row.id));
     await recordAudit(db, request.actor.name, { type: 'connection', id: row.id, name: row.name, connector: row.connector, connectionId: row.id }, auditedConnection(row), null);

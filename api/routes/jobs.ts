@@ -7,7 +7,7 @@ import { findConnector } from '../../connectors/registry.js';
 import { recordAudit } from '../../services/audit.js';
 import { newId } from '../../services/ids.js';
 import { DEFAULT_NOTIFICATIONS, assertLockedKept, assertRunnable, auditedJob, keepLockFlags, toJobDocument, validateJob } from '../../services/jobs.js';
-import { removeJob } from '../../services/job-lifecycle.js';
+import { assertJobsRemovable, removeJob } from '../../services/job-lifecycle.js';
 import { toRunDocument } from '../../services/runs.js';
 import { triggerJob } from '../../temporal/jobs.js';
 import { workflowIds } from '../../temporal/names.js';
@@ -113,7 +113,9 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.delete('/jobs/:id', { schema: { summary: 'Delete a job and its schedule', params: IdParams, response: { 204: Type.Null(), ...errorResponses } } }, async (request, reply) => {
-    await removeJob(services, request.actor.name, await load(request.params.id));
+    const job = await load(request.params.id);
+    await assertJobsRemovable(db, [job]);
+    await removeJob(services, request.actor.name, job);
     return reply.status(204).send(null);
   });
 
