@@ -150,8 +150,8 @@ export function createRunActivities(deps: ActivityDeps) {
       return { runId: result.runId };
     },
 
-    async allocateChainRun({ chainId, trigger }: { chainId: string; trigger: string }): Promise<AllocatedChainRun> {
-      return allocateChainRun(db, chainId, trigger);
+    async allocateChainRun({ chainId, trigger, requestKey }: { chainId: string; trigger: string; requestKey?: string }): Promise<AllocatedChainRun> {
+      return allocateChainRun(db, chainId, trigger, requestKey);
     },
 
     async finishChainRun({ chainRunId, status, error }: { chainRunId: string; status: string; error: StoredError | null }): Promise<void> {

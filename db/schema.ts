@@ -156,17 +156,23 @@ export const jobChains = pgTable('job_chains', {
   ...timestamps,
 });
 
-export const chainRuns = pgTable('chain_runs', {
-  id: text('id').primaryKey(),
-  chainId: text('chain_id').notNull(),
-  n: integer('n').notNull(),
-  trigger: text('trigger').notNull(),
-  status: text('status').notNull(),
-  workflowId: text('workflow_id').notNull(),
-  error: jsonb('error').$type<StoredError | null>(),
-  startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-  finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
-});
+export const chainRuns = pgTable(
+  'chain_runs',
+  {
+    id: text('id').primaryKey(),
+    chainId: text('chain_id').notNull(),
+    n: integer('n').notNull(),
+    trigger: text('trigger').notNull(),
+    status: text('status').notNull(),
+    workflowId: text('workflow_id').notNull(),
+    error: jsonb('error').$type<StoredError | null>(),
+    /** Who asked for the run (a schedule's firing): asked again, as a retried activity does, it gets the same run. */
+    requestKey: text('request_key'),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [uniqueIndex('chain_runs_request_key_idx').on(t.requestKey)],
+);
 
 export const auditLog = pgTable(
   'audit_log',

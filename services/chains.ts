@@ -47,20 +47,34 @@ export interface AllocatedChainRun {
 }
 
 /** Takes the chain's next run number and records the run; its members are fixed from here on. */
-export async function allocateChainRun(db: Db, chainId: string, trigger: string): Promise<AllocatedChainRun> {
-  const [chain] = await db
-    .update(jobChains)
-    .set({ nextRunNumber: dsql`${jobChains.nextRunNumber} + 1` })
-    .where(eq(jobChains.id, chainId))
-    .returning();
-  if (!chain) throw invalidConfiguration(`Job chain ${chainId} does not exist.`);
-  const n = chain.nextRunNumber - 1;
-  const chainRunId = chainRunIdOf(chainId, n);
-  await db
-    .insert(chainRuns)
-    .values({ id: chainRunId, chainId, n, trigger, status: 'running', workflowId: workflowIds.chainRun(chainId, n) })
-    .onConflictDoNothing();
-  return { chainRunId, n, jobIds: chain.jobIds, name: chain.name };
+/**
+ * Numbers and records a chain run in one transaction. With a `requestKey` (a schedule's firing)
+ * the same key always answers the same run: an activity retried after its first attempt committed
+ * does not leave a second run behind that nothing would ever end.
+ */
+export async function allocateChainRun(db: Db, chainId: string, trigger: string, requestKey?: string): Promise<AllocatedChainRun> {
+  return db.transaction(async (tx) => {
+    if (requestKey !== undefined) {
+      const [asked] = await tx.select().from(chainRuns).where(eq(chainRuns.requestKey, requestKey));
+      if (asked) {
+        const [chain] = await tx.select().from(jobChains).where(eq(jobChains.id, asked.chainId));
+        if (!chain) throw invalidConfiguration(`Job chain ${chainId} does not exist.`);
+        return { chainRunId: asked.id, n: asked.n, jobIds: chain.jobIds, name: chain.name };
+      }
+    }
+    const [chain] = await tx
+      .update(jobChains)
+      .set({ nextRunNumber: dsql`${jobChains.nextRunNumber} + 1` })
+      .where(eq(jobChains.id, chainId))
+      .returning();
+    if (!chain) throw invalidConfiguration(`Job chain ${chainId} does not exist.`);
+    const n = chain.nextRunNumber - 1;
+    const chainRunId = chainRunIdOf(chainId, n);
+    await tx
+      .insert(chainRuns)
+      .values({ id: chainRunId, chainId, n, trigger, status: 'running', workflowId: workflowIds.chainRun(chainId, n), requestKey: requestKey ?? null });
+    return { chainRunId, n, jobIds: chain.jobIds, name: chain.name };
+  });
 }
 
 /** Ends a chain run once; a later call (a retry, a cancellation racing a failure) changes nothing. */

@@ -1,6 +1,6 @@
 // What a Temporal Schedule starts. Schedules cannot name runs `job:<id>:run:<n>` themselves, so
 // these short workflows hand the trigger to the job's (or chain's) own workflow.
-import { executeChild, proxyActivities } from '@temporalio/workflow';
+import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { searchAttributeKeys, workflowIds } from '../temporal/names.js';
 import { chainRunWorkflow } from './chain.js';
@@ -16,7 +16,8 @@ export async function scheduledJobWorkflow(jobId: string): Promise<string> {
 }
 
 export async function scheduledChainWorkflow(chainId: string, trigger: 'schedule' | 'manual' = 'schedule'): Promise<string> {
-  const run = await acts.allocateChainRun({ chainId, trigger });
+  // Keyed by this firing: a retried allocation answers the run the first attempt made.
+  const run = await acts.allocateChainRun({ chainId, trigger, requestKey: `${workflowInfo().workflowId}/${workflowInfo().runId}` });
   await executeChild(chainRunWorkflow, {
     workflowId: workflowIds.chainRun(chainId, run.n),
     args: [{ chainId, chainRunId: run.chainRunId, jobIds: run.jobIds }],
