@@ -11,11 +11,14 @@ import { invalidConfiguration } from '../sync/errors.js';
 import type { ReadPage, ReadRequest } from '../connectors/types.js';
 import type { ActivityDeps } from './deps.js';
 import { commitPage, preparePage, type PreparedPage } from './page.js';
+import { refreshStatistics, tablesReadBy } from './statistics.js';
 import { buildPlan } from '../sync/plan.js';
 import { sourceFieldsOf } from '../sync/source-fields.js';
 import type { RunTrigger } from '../sync/types.js';
 
 const SLICE_MS = 60_000;
+/** How often the page loop checks that the tables it reads have statistics PostgreSQL can plan by. */
+const STATISTICS_EVERY_PAGES = 25;
 /** Well inside the run workflow's heartbeat timeout (15 s). */
 const HEARTBEAT_EVERY_MS = 2_000;
 
@@ -56,6 +59,7 @@ export function createSyncPages(deps: ActivityDeps) {
       run: { id: runId, jobId: job.id, trigger: run.trigger as RunTrigger },
     });
 
+    await refreshStatistics(sql, tablesReadBy(plan));
     const context = Context.current();
     const deadline = Date.now() + SLICE_MS;
     let pageNo = run.pages;
@@ -71,6 +75,7 @@ export function createSyncPages(deps: ActivityDeps) {
         if (goOn) next = settle(read(page.nextCursor));
         await commitPage(sql, { runId, pageNo, plan, ...page });
         pageNo++;
+        if (pageNo % STATISTICS_EVERY_PAGES === 0) await refreshStatistics(sql, tablesReadBy(plan));
         context.heartbeat({ pages: pageNo });
         if (context.cancellationSignal.aborted) {
           if (goOn) await next;
