@@ -3,7 +3,7 @@
 // and Company Person Sync, presses Import Now on Company Person Sync a few more times with nothing
 // changed and prints, for the last one, every event of the three workflows involved (the job's,
 // its run's and its dependency Company Sync's) in milliseconds since the API call.
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { positiveInteger } from './harness/args.js';
 import { connectPx, importNow, waitForRun } from './harness/flow.js';
 import { dropDatabase, startHarnessStack, type HarnessStack } from './harness/stack.js';
@@ -22,7 +22,7 @@ async function printTimeline(stack: HarnessStack, workflowId: string, since: num
   for (const event of history.events ?? []) {
     const at = msOf(event.eventTime) - since;
     if (at < -5) continue;
-    const type = temporal.api.enums.v1.EventType[event.eventType ?? 0]?.replace('EVENT_TYPE_', '') ?? String(event.eventType);
+    const type = proto.temporal.api.enums.v1.EventType[event.eventType ?? 0]?.replace('EVENT_TYPE_', '') ?? String(event.eventType);
     const what = event.activityTaskScheduledEventAttributes?.activityType?.name ?? event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name ?? '';
     console.log(`${String(at).padStart(7)} ms  ${type} ${what}`);
   }
