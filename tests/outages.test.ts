@@ -4,7 +4,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { api, PX_KEY, type Stack, startStack } from './support/stack.js';
 import { chooseAccountIdKey, connectPx, waitForRun, type JobDoc, type RunDoc } from './support/px-flow.js';
-import { expectEachPageReadOnce, expectEveryAccountOnce, pagesCommitted, startImportNow } from './support/run-checks.js';
+import { expectEachPageReadOnce, expectExactCompanyRun, pagesCommitted, startImportNow } from './support/run-checks.js';
 
 const ACCOUNTS = 3000;
 const PAGE_SIZE = 50;
@@ -36,15 +36,7 @@ describe('a run rides out outages and fails fast on a rejected key', () => {
     stack.px!.faults.latency(20);
   });
 
-  async function expectExactRun(runId: string): Promise<RunDoc> {
-    const run = await waitForRun(stack, runId, 120_000);
-    expect(run.status, JSON.stringify(run.error)).toBe('success');
-    expect(run.counts).toEqual({ fetched: ACCOUNTS, filtered: 0, inserted: ACCOUNTS, updated: 0, unchanged: 0, failed: 0 });
-    await expectEveryAccountOnce(stack);
-    const [row] = await stack.database.sql<{ pages: number }[]>`select pages from runs where id = ${runId}`;
-    expect(row?.pages).toBe(PAGES);
-    return run;
-  }
+  const expectExactRun = (runId: string): Promise<RunDoc> => expectExactCompanyRun(stack, runId, { accounts: ACCOUNTS, pages: PAGES });
 
   it('a 30-second source outage mid-run delays the run, which resumes at its last committed page', async () => {
     const runId = await startImportNow(stack, companySync.id);

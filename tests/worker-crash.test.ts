@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startWorkerProcess } from '../scripts/harness/worker.js';
 import type { Child } from '../scripts/harness/children.js';
 import { SECRET_KEY, startStack, type Stack } from './support/stack.js';
-import { chooseAccountIdKey, connectPx, waitForRun, type JobDoc } from './support/px-flow.js';
-import { expectEveryAccountOnce, pagesCommitted, startImportNow } from './support/run-checks.js';
+import { chooseAccountIdKey, connectPx, type JobDoc } from './support/px-flow.js';
+import { expectExactCompanyRun, pagesCommitted, startImportNow } from './support/run-checks.js';
 
 const ACCOUNTS = 20_000;
 /** PX pages of 1,000 (the connector's page size), then the empty page that ends the scroll. */
@@ -50,12 +50,7 @@ describe('a worker killed mid-run', () => {
     expect(atKill).toMatchObject({ status: 'running' });
     await startWorker();
 
-    const run = await waitForRun(stack, runId, 120_000);
-    expect(run.status, JSON.stringify(run.error)).toBe('success');
-    expect(run.counts).toEqual({ fetched: ACCOUNTS, filtered: 0, inserted: ACCOUNTS, updated: 0, unchanged: 0, failed: 0 });
-    await expectEveryAccountOnce(stack);
-    const [row] = await stack.database.sql<{ pages: number }[]>`select pages from runs where id = ${runId}`;
-    expect(row?.pages).toBe(PAGES);
+    await expectExactCompanyRun(stack, runId, { accounts: ACCOUNTS, pages: PAGES });
     expect(atKill!.pages).toBeLessThan(PAGES);
     // The replacement went on from the committed cursor: the scroll was started once, and only a
     // page in flight at the kill can have been read twice.

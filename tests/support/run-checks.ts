@@ -2,6 +2,7 @@
 // page was read from the source twice.
 import { expect } from 'vitest';
 import { api, eventually, type Stack } from './stack.js';
+import { waitForRun, type RunDoc } from './px-flow.js';
 
 export async function startImportNow(stack: Stack, jobId: string): Promise<string> {
   const triggered = await api<{ runId: string }>(stack, 'POST', `/v1/jobs/${jobId}/import-now`);
@@ -19,6 +20,20 @@ export async function pagesCommitted(stack: Stack, runId: string, pages: number,
     },
     timeoutMs,
   );
+}
+
+/**
+ * A Company Sync that rode out a fault ended as if nothing happened: success, exact counts, every
+ * account once, and every page committed once.
+ */
+export async function expectExactCompanyRun(stack: Stack, runId: string, expected: { accounts: number; pages: number }): Promise<RunDoc> {
+  const run = await waitForRun(stack, runId, 120_000);
+  expect(run.status, JSON.stringify(run.error)).toBe('success');
+  expect(run.counts).toEqual({ fetched: expected.accounts, filtered: 0, inserted: expected.accounts, updated: 0, unchanged: 0, failed: 0 });
+  await expectEveryAccountOnce(stack);
+  const [row] = await stack.database.sql<{ pages: number }[]>`select pages from runs where id = ${runId}`;
+  expect(row?.pages).toBe(expected.pages);
+  return run;
 }
 
 /** Company holds each PX account once, by its id, with its name. */
