@@ -15,6 +15,7 @@ import { setup, teardown } from '../tests/support/global-setup.js';
 import { api, eventually, startStack, type Stack } from '../tests/support/stack.js';
 import { chooseAccountIdKey, connectPx, waitForRun, type RunDoc } from '../tests/support/px-flow.js';
 import { historyToText } from '../tests/support/history.js';
+import { triggerSchedule } from '../tests/support/schedules.js';
 import { workflowIds } from '../temporal/names.js';
 
 const OUT = join(dirname(dirname(fileURLToPath(import.meta.url))), 'tests', 'histories');
@@ -77,11 +78,11 @@ async function driveEveryWorkflow(stack: Stack): Promise<Record<string, string>>
   await stack.temporal.client.workflow.getHandle(chainRun.workflowId).result();
 
   await call('PUT', `/v1/jobs/${companySync.id}/schedule`, DAILY);
-  const scheduledJob = await fire(stack, workflowIds.jobSchedule(companySync.id));
+  const scheduledJob = (await triggerSchedule(stack, workflowIds.jobSchedule(companySync.id))).workflowId;
   await ended(String(await stack.temporal.client.workflow.getHandle(scheduledJob).result()), 'success');
 
   await call('PATCH', `/v1/job-chains/${chain.id}`, { schedule: DAILY });
-  const scheduledChain = await fire(stack, workflowIds.chainSchedule(chain.id));
+  const scheduledChain = (await triggerSchedule(stack, workflowIds.chainSchedule(chain.id))).workflowId;
   await stack.temporal.client.workflow.getHandle(scheduledChain).result();
 
   return {
@@ -96,18 +97,6 @@ async function driveEveryWorkflow(stack: Stack): Promise<Record<string, string>>
 async function pagesOf(stack: Stack, runId: string): Promise<number> {
   const [run] = await stack.database.sql<{ pages: number }[]>`select pages from runs where id = ${runId}`;
   return run?.pages ?? 0;
-}
-
-/** Fires a schedule now; answers the id of the workflow it started (schedules add a timestamp). */
-async function fire(stack: Stack, scheduleId: string): Promise<string> {
-  const handle = stack.temporal.client.schedule.getHandle(scheduleId);
-  const before = (await handle.describe()).info.numActionsTaken;
-  await handle.trigger();
-  const action = await eventually(`schedule ${scheduleId} to fire`, async () => {
-    const { info } = await handle.describe();
-    return info.numActionsTaken > before ? info.recentActions.at(-1) : null;
-  });
-  return action.action.workflow.workflowId;
 }
 
 await main();
