@@ -1,7 +1,6 @@
 // Bad input at scale: schemathesis derives requests (valid and invalid) from /openapi.json and
 // sends them to the API on a real port. No answer may be a server error, and every answer must
 // match the schema the API itself publishes for it.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startStack, type Stack } from './support/stack.js';
 import { chooseAccountIdKey, connectPx, importNow } from './support/px-flow.js';
+import { runToEnd } from './support/processes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ST = `${root}.tools/schemathesis/bin/st`;
@@ -54,16 +54,7 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.stop());
 
-function schemathesis(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(ST, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', COLUMNS: '160' } });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, output }));
-  });
-}
+const schemathesis = (args: string[]) => runToEnd(ST, args, { cwd: root, env: { ...process.env, NO_COLOR: '1', COLUMNS: '160' } });
 
 it('generated requests, valid and invalid, never meet a server error or an answer outside the schema', async () => {
   expect(existsSync(ST), 'schemathesis is missing: run `npm run setup`').toBe(true);
