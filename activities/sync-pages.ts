@@ -59,7 +59,8 @@ export function createSyncPages(deps: ActivityDeps) {
       run: { id: runId, jobId: job.id, trigger: run.trigger as RunTrigger },
     });
 
-    await refreshStatistics(sql, tablesReadBy(plan));
+    const readTables = tablesReadBy(plan);
+    await refreshStatistics(sql, readTables);
     const context = Context.current();
     const deadline = Date.now() + SLICE_MS;
     let pageNo = run.pages;
@@ -75,7 +76,7 @@ export function createSyncPages(deps: ActivityDeps) {
         if (goOn) next = settle(read(page.nextCursor));
         await commitPage(sql, { runId, pageNo, plan, ...page });
         pageNo++;
-        if (pageNo % STATISTICS_EVERY_PAGES === 0) await refreshStatistics(sql, tablesReadBy(plan));
+        if (pageNo % STATISTICS_EVERY_PAGES === 0) await refreshStatistics(sql, readTables);
         context.heartbeat({ pages: pageNo });
         if (context.cancellationSignal.aborted) {
           if (goOn) await next;

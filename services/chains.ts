@@ -46,11 +46,10 @@ export interface AllocatedChainRun {
   name: string;
 }
 
-/** Takes the chain's next run number and records the run; its members are fixed from here on. */
 /**
- * Numbers and records a chain run in one transaction. With a `requestKey` (a schedule's firing)
- * the same key always answers the same run: an activity retried after its first attempt committed
- * does not leave a second run behind that nothing would ever end.
+ * Takes the chain's next run number and records the run, in one transaction; its members are fixed
+ * from here on. With a `requestKey` (a schedule's firing) the same key always answers the same run:
+ * an activity retried after its first attempt committed leaves no second run that nothing ends.
  */
 export async function allocateChainRun(db: Db, chainId: string, trigger: string, requestKey?: string): Promise<AllocatedChainRun> {
   return db.transaction(async (tx) => {
