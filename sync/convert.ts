@@ -7,8 +7,10 @@ export type ConvertedValue = string | number | boolean | Date | null;
 export type Converted = { ok: true; value: ConvertedValue } | { ok: false; reason: string };
 
 export interface ConvertOptions {
-  /** The target column holds whole numbers only (e.g. `employees`). */
+  /** The target column holds whole numbers only (e.g. `employees`): a PostgreSQL `integer`. */
   integer?: boolean;
+  /** The target column is indexed, which bounds how long its text may be. */
+  indexed?: boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -16,18 +18,35 @@ const DAY_MS = 86_400_000;
 const MAX_EPOCH_MS = 8.64e15;
 const MAX_SHOWN_CHARS = 60;
 
+// What the platform's columns can hold, checked before any value reaches SQL: a value beyond them
+// would make PostgreSQL refuse the whole page, so it is a record error naming the field instead.
+/** A PostgreSQL `integer`. */
+const MIN_INTEGER = -2_147_483_648;
+const MAX_INTEGER = 2_147_483_647;
+/** Years 1 to 9999: what ISO 8601's four-digit years write and PostgreSQL reads back unchanged. */
+// setUTCFullYear, unlike Date.UTC, does not read years 0–99 as 1900–1999.
+const MIN_TIME_MS = new Date(0).setUTCFullYear(1, 0, 1);
+const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+/** Text of an unindexed field; a longer value is almost certainly not what the source meant. */
+export const MAX_TEXT_CHARS = 1_000_000;
+/** Text of an indexed field: a B-tree entry holds at most about 2.7 kB. */
+export const MAX_INDEXED_TEXT_BYTES = 2_000;
+
 const ok = (value: ConvertedValue): Converted => ({ ok: true, value });
 const fail = (expected: string, value: unknown): Converted => ({ ok: false, reason: `expected ${expected}, got ${describe(value)}` });
 
 export function convertValue(value: unknown, type: FieldType, options: ConvertOptions = {}): Converted {
   if (value === undefined || value === null || value === '') return ok(null);
+  if (typeof value === 'string' && value.includes('\u0000')) {
+    return { ok: false, reason: `the text ${describe(value)} holds a NUL character (U+0000), which no field can store; remove it at the source` };
+  }
   switch (type) {
-    case 'string': return toText(value);
+    case 'string': return boundedText(toText(value), options.indexed === true);
     case 'number': return toNumber(value, options.integer === true);
     case 'boolean': return toBoolean(value);
     case 'datetime': return toDatetime(value);
     case 'date': return toDate(value);
-    case 'email': return toEmail(value);
+    case 'email': return boundedText(toEmail(value), options.indexed === true);
     case 'gsid': return toGsid(value);
   }
 }
@@ -64,7 +83,21 @@ function toNumber(value: unknown, integer: boolean): Converted {
   const number = parseNumber(value);
   if (number === undefined) return fail('a number', value);
   if (integer && !Number.isInteger(number)) return fail('a whole number', number);
+  if (integer && (number < MIN_INTEGER || number > MAX_INTEGER)) return fail(`a whole number from ${MIN_INTEGER} to ${MAX_INTEGER}`, number);
   return ok(number);
+}
+
+/** Text the field's column and index can hold (see MAX_TEXT_CHARS, MAX_INDEXED_TEXT_BYTES). */
+function boundedText(converted: Converted, indexed: boolean): Converted {
+  if (!converted.ok || typeof converted.value !== 'string') return converted;
+  const text = converted.value;
+  if (text.length > MAX_TEXT_CHARS) return { ok: false, reason: `the text is ${text.length} characters long; this field holds at most ${MAX_TEXT_CHARS}` };
+  // Bytes are counted only when the characters alone could exceed the bound (4 bytes each at most).
+  if (indexed && text.length * 4 > MAX_INDEXED_TEXT_BYTES) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_INDEXED_TEXT_BYTES) return { ok: false, reason: `the text is ${bytes} bytes long; this field is indexed and holds at most ${MAX_INDEXED_TEXT_BYTES} bytes` };
+  }
+  return converted;
 }
 
 const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
@@ -81,7 +114,12 @@ function toBoolean(value: unknown): Converted {
 
 function toDatetime(value: unknown): Converted {
   const time = instantOf(value);
-  return time === undefined ? fail('a date and time (ISO 8601 or epoch milliseconds)', value) : ok(new Date(time));
+  if (time === undefined) return fail('a date and time (ISO 8601 or epoch milliseconds)', value);
+  return inStoredRange(time) ? ok(new Date(time)) : fail('a date and time between the years 1 and 9999', value);
+}
+
+function inStoredRange(time: number): boolean {
+  return time >= MIN_TIME_MS && time <= MAX_TIME_MS;
 }
 
 /**
@@ -91,11 +129,13 @@ function toDatetime(value: unknown): Converted {
 function toDate(value: unknown): Converted {
   if (typeof value === 'string' && parseNumber(value) === undefined) {
     const parsed = parseIsoDateTime(value);
-    return parsed === undefined ? fail('a date (ISO 8601 or epoch milliseconds)', value) : ok(new Date(parsed.day));
+    if (parsed === undefined) return fail('a date (ISO 8601 or epoch milliseconds)', value);
+    return inStoredRange(parsed.day) ? ok(new Date(parsed.day)) : fail('a date between the years 1 and 9999', value);
   }
   const time = instantOf(value);
   if (time === undefined) return fail('a date (ISO 8601 or epoch milliseconds)', value);
-  return ok(new Date(Math.floor(time / DAY_MS) * DAY_MS));
+  const day = Math.floor(time / DAY_MS) * DAY_MS;
+  return inStoredRange(day) ? ok(new Date(day)) : fail('a date between the years 1 and 9999', value);
 }
 
 /** One @, something before it, and a domain with a dot whose labels are not empty. */

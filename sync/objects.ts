@@ -10,6 +10,8 @@ export interface FieldDef {
   /** Managed by the platform; never written by a mapping. */
   readOnly?: boolean;
   integer?: boolean;
+  /** Has a B-tree index, which bounds the length of its text (see sync/convert.ts). */
+  indexed?: boolean;
 }
 
 /**
@@ -48,7 +50,7 @@ const field = (name: string, type: FieldType, label: string, extra: Partial<Fiel
 });
 
 const personFields: FieldDef[] = [
-  field('email', 'email', 'Email'),
+  field('email', 'email', 'Email', { indexed: true }),
   field('first_name', 'string', 'First Name'),
   field('last_name', 'string', 'Last Name'),
 ];
@@ -59,12 +61,12 @@ export const STANDARD_OBJECTS: Record<string, ObjectDef> = {
     label: 'Company',
     fields: [
       gsid,
-      field('name', 'string', 'Name'),
+      field('name', 'string', 'Name', { indexed: true }),
       field('industry', 'string', 'Industry'),
       field('employees', 'number', 'Employees', { integer: true }),
       field('arr', 'number', 'ARR'),
       field('website', 'string', 'Website'),
-      field('px_account_id', 'string', 'PX Account ID'),
+      field('px_account_id', 'string', 'PX Account ID', { indexed: true }),
       field('number_of_users', 'number', 'Number of Users', { integer: true }),
       created,
       modified,
@@ -100,7 +102,7 @@ export const STANDARD_OBJECTS: Record<string, ObjectDef> = {
       gsid,
       field('company_id', 'gsid', 'Company ID'),
       field('name', 'string', 'Name'),
-      field('px_account_id', 'string', 'PX Account ID'),
+      field('px_account_id', 'string', 'PX Account ID', { indexed: true }),
       field('number_of_users', 'number', 'Number of Users', { integer: true }),
       created,
       modified,

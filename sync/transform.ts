@@ -57,7 +57,7 @@ function prepare(source: Record<string, unknown>, sourceId: string | null, plan:
   const personValues: Record<string, Value> = {};
   for (const planned of plan.fields) {
     const raw = getPath(source, planned.source!);
-    const converted = convertValue(raw, planned.field.type, { integer: planned.field.integer });
+    const converted = convertValue(raw, planned.field.type, planned.field);
     if (!converted.ok) {
       return failure(source, sourceId, plan, `${planned.source} → ${planned.field.name}: ${converted.reason}`);
     }
@@ -67,7 +67,7 @@ function prepare(source: Record<string, unknown>, sourceId: string | null, plan:
   for (const lookup of plan.lookups) {
     const tuple: Value[] = [];
     for (const match of lookup.matchFields) {
-      const converted = convertValue(getPath(source, match.source), match.field.type, { integer: match.field.integer });
+      const converted = convertValue(getPath(source, match.source), match.field.type, match.field);
       if (!converted.ok) {
         return failure(source, sourceId, plan, `lookup ${lookup.mapping.target} on ${match.source}: ${converted.reason}`);
       }

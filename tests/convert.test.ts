@@ -264,3 +264,34 @@ describe('detecting whether an update changes anything', () => {
     expect(valuesEqual(true, false, 'boolean')).toBe(false);
   });
 });
+
+describe('values the platform cannot store are record errors before they reach the database', () => {
+  it('text holding a NUL character (U+0000), whatever the field type', () => {
+    for (const type of ['string', 'email', 'gsid', 'number', 'datetime'] as const) {
+      expect(reason(convertValue('Ac\u0000me', type))).toMatch(/holds a NUL character \(U\+0000\)/);
+    }
+  });
+
+  it('a whole number outside a PostgreSQL integer, such as employees = 3000000000', () => {
+    expect(reason(convertValue(3_000_000_000, 'number', { integer: true }))).toBe('expected a whole number from -2147483648 to 2147483647, got 3000000000');
+    expect(reason(convertValue('-2147483649', 'number', { integer: true }))).toMatch(/from -2147483648 to 2147483647/);
+    expect(value(convertValue(2_147_483_647, 'number', { integer: true }))).toBe(2_147_483_647);
+    // A fractional field is a double precision column: the same number fits it.
+    expect(value(convertValue(3_000_000_000, 'number'))).toBe(3_000_000_000);
+  });
+
+  it('a date and time outside the years 1 to 9999', () => {
+    expect(reason(convertValue(253_402_300_800_000, 'datetime'))).toBe('expected a date and time between the years 1 and 9999, got 253402300800000');
+    expect(reason(convertValue(-62_135_596_800_001, 'datetime'))).toMatch(/between the years 1 and 9999/);
+    expect(reason(convertValue('0000-12-31T23:59:59Z', 'datetime'))).toMatch(/between the years 1 and 9999/);
+    expect(value(convertValue('0001-01-01T00:00:00Z', 'datetime'))).toEqual(new Date('0001-01-01T00:00:00Z'));
+    expect(value(convertValue('9999-12-31T23:59:59.999Z', 'datetime'))).toEqual(new Date('9999-12-31T23:59:59.999Z'));
+    expect(reason(convertValue(253_402_300_800_000, 'date'))).toMatch(/a date between the years 1 and 9999/);
+  });
+
+  it('text longer than a field holds: a million characters, or 2,000 bytes for an indexed field', () => {
+    expect(reason(convertValue('x'.repeat(1_000_001), 'string'))).toBe('the text is 1000001 characters long; this field holds at most 1000000');
+    expect(value(convertValue('x'.repeat(2_000), 'string', { indexed: true }))).toHaveLength(2_000);
+    expect(reason(convertValue('é'.repeat(1_001), 'string', { indexed: true }))).toBe('the text is 2002 bytes long; this field is indexed and holds at most 2000 bytes');
+  });
+});
