@@ -3,6 +3,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { SynclineError } from '../sync/errors.js';
 import { PlanError } from '../sync/plan.js';
+import { isDataError } from './isolate.js';
 
 export function toFailure(error: unknown): unknown {
   if (error instanceof SynclineError) {
@@ -15,6 +16,12 @@ export function toFailure(error: unknown): unknown {
   }
   if (error instanceof PlanError) {
     return ApplicationFailure.create({ message: error.message, type: 'INVALID_CONFIGURATION', nonRetryable: true });
+  }
+  // Records are isolated from the data errors they cause (activities/isolate.ts); one that still
+  // escapes came with something else the source sent (a page cursor, a file name) and would fail
+  // the same way on every retry.
+  if (isDataError(error)) {
+    return ApplicationFailure.create({ message: `The database refused data the source sent: ${error.message}`, type: 'DATA_REJECTED', nonRetryable: true });
   }
   return error;
 }

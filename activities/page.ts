@@ -5,8 +5,9 @@ import type { ReadPage } from '../connectors/types.js';
 import type { SyncPlan } from '../sync/plan.js';
 import { FINAL_STATUSES, type RunCounts, type RunStatus } from '../sync/types.js';
 import { transformPage, type RecordFailure, type TransformResult } from '../sync/transform.js';
-import { resolveLookups } from './lookups.js';
-import { lockObjects, upsertPage } from './upsert.js';
+import { writeIsolated } from './isolate.js';
+import { lockObjects } from './upsert.js';
+import { storedFailures } from './stored-failures.js';
 import { textArray } from './sql.js';
 
 /** A page read from the source, filtered, mapped and converted: all that needs no database. */
@@ -52,23 +53,24 @@ export async function commitPage(sql: Sql, input: PageInput): Promise<PageCounts
     if (!run || run.pages !== input.pageNo) throw new PageAlreadyCommitted(input.runId, input.pageNo);
     await lockObjects(tx, plan.person ? [plan.object.name, plan.person.name] : [plan.object.name]);
     const rejected = (input.rejected ?? []).map((r): RecordFailure => ({ sourceId: r.sourceId, keyValues: {}, reason: r.reason, source: r.record }));
-    const failures = [...rejected, ...transformed.failures];
-    const resolved = await resolveLookups(tx, plan, transformed.prepared, failures);
-    const written = await upsertPage(tx, plan, resolved, failures);
+    const written = await writeIsolated(tx, plan, transformed.prepared);
+    const failures = [...rejected, ...transformed.failures, ...written.failures];
     if (failures.length > 0) {
+      const stored = storedFailures(failures);
       const column = (values: (string | null)[]) => textArray(tx, values);
       await tx`
-        insert into run_errors (run_id, page, source_id, key_values, reason, record)
-        select ${input.runId}, ${input.pageNo}, u.source_id, u.key_values::jsonb, u.reason, u.record::jsonb
+        insert into run_errors (run_id, page, source_id, key_values, reason, record, record_truncated)
+        select ${input.runId}, ${input.pageNo}, u.source_id, u.key_values::jsonb, u.reason, u.record::jsonb, u.truncated::boolean
         from unnest(
-          ${column(failures.map((f) => f.sourceId))}::text[], ${column(failures.map((f) => JSON.stringify(f.keyValues)))}::text[],
-          ${column(failures.map((f) => f.reason))}::text[], ${column(failures.map((f) => JSON.stringify(f.source)))}::text[]
-        ) as u(source_id, key_values, reason, record)`;
+          ${column(stored.map((f) => f.sourceId))}::text[], ${column(stored.map((f) => f.keyValues))}::text[],
+          ${column(stored.map((f) => f.reason))}::text[], ${column(stored.map((f) => f.record))}::text[],
+          ${column(stored.map((f) => String(f.truncated)))}::text[]
+        ) as u(source_id, key_values, reason, record, truncated)`;
     }
     const counts: PageCounts = {
       fetched: input.records.length + rejected.length,
       filtered: transformed.filtered,
-      ...written,
+      ...written.counts,
       failed: failures.length,
     };
     await tx`

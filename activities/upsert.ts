@@ -24,8 +24,6 @@ interface Group {
   records: PreparedRecord[];
 }
 
-type Outcome = 'inserted' | 'updated' | 'unchanged';
-
 /** Serialises writers of one object, so that two jobs never insert the same key twice. */
 export async function lockObjects(sql: Sql, objects: string[]): Promise<void> {
   for (const object of [...objects].sort()) await sql`select pg_advisory_xact_lock(hashtext(${`syncline:object:${object}`}))`;
@@ -68,24 +66,31 @@ export async function upsertPage(
       for (const record of group.records) fail(record, `${matchesFound.length} ${plan.object.name} records match upsert key ${describeKey(plan.keyFields, group.key)}; make the key unique`);
       continue;
     }
-    let current: Row | null = matchesFound[0] ?? null;
-    if (!current && plan.modificationType === 'update') {
+    const stored: Row | null = matchesFound[0] ?? null;
+    if (!stored && plan.modificationType === 'update') {
       for (const record of group.records) fail(record, `no matching record: no ${plan.object.name} has ${describeKey(plan.keyFields, group.key)} (the job only updates)`);
       continue;
     }
-    let isNew = false;
-    for (const record of group.records) {
-      const outcome: Outcome = !current ? 'inserted' : changes(plan.object, current, record.values) || personChanged.has(record) ? 'updated' : 'unchanged';
-      counts[outcome]++;
-      if (!current) {
-        current = { gsid: newGsid(), values: {} };
-        isNew = true;
-      }
-      current = { gsid: current.gsid, values: { ...current.values, ...record.values } };
+    if (!stored) {
+      // The first record inserts the row; a later one with the same key updates it if it differs.
+      let current: Row = { gsid: newGsid(), values: {} };
+      group.records.forEach((record, i) => {
+        counts[i === 0 ? 'inserted' : changes(plan.object, current, record.values) ? 'updated' : 'unchanged']++;
+        current = { gsid: current.gsid, values: { ...current.values, ...record.values } };
+      });
+      inserts.push(current);
+      continue;
     }
-    if (!current) continue;
-    if (isNew) inserts.push(current);
-    else if (changes(plan.object, matchesFound[0]!, current.values)) updates.push(current);
+    // An existing row is judged by what the page leaves in it: records that only change it back and
+    // forth (two source records of one row, the later one winning) leave it, and are, unchanged.
+    let merged: Row = stored;
+    for (const record of group.records) merged = { gsid: stored.gsid, values: { ...merged.values, ...record.values } };
+    const rowChanges = changes(plan.object, stored, merged.values);
+    const changed = rowChanges || group.records.some((r) => personChanged.has(r));
+    for (const record of group.records) {
+      counts[changed && (personChanged.has(record) || changes(plan.object, stored, record.values)) ? 'updated' : 'unchanged']++;
+    }
+    if (rowChanges) updates.push(merged);
   }
   await insertRows(sql, plan.object, inserts);
   await updateRows(sql, plan.object, updates);
@@ -157,12 +162,16 @@ async function resolvePersons(
     }
     let current: Row = found ?? { gsid: newGsid(), values: {} };
     for (const record of group.records) {
-      if (changes(person, current, record.personValues)) changed.add(record);
       current = { gsid: current.gsid, values: { ...current.values, ...record.personValues } };
       record.values[plan.object.resolves!.via] = current.gsid;
     }
-    if (!found) inserts.push(current);
-    else if (changes(person, found, current.values)) updates.push(current);
+    if (!found) {
+      inserts.push(current);
+    } else if (changes(person, found, current.values)) {
+      updates.push(current);
+      // As for the target row: a record changed its person if the person changes and it differs.
+      for (const record of group.records) if (changes(person, found, record.personValues)) changed.add(record);
+    }
   }
   await insertRows(sql, person, inserts);
   await updateRows(sql, person, updates);

@@ -123,6 +123,8 @@ export const runErrors = pgTable(
     keyValues: jsonb('key_values').$type<Record<string, unknown>>().notNull(),
     reason: text('reason').notNull(),
     record: jsonb('record').$type<unknown>(),
+    /** The record was larger than a failure keeps (activities/stored-failures.ts): only its beginning is stored. */
+    recordTruncated: boolean('record_truncated').notNull().default(false),
   },
   (t) => [index('run_errors_run_idx').on(t.runId, t.page)],
 );

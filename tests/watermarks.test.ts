@@ -103,6 +103,22 @@ describe('Watermarks: Import Now reads what changed since the last good run', ()
     expect(await mirrored()).toBe(watermark);
   });
 
+  it('Import From Date round-trips every year from 1 to 9999 exactly, and refuses the year 0 with a 400', async () => {
+    for (const window of [
+      { from: '0001-01-01T00:00:00.000Z', to: '0001-01-02T00:00:00.000Z' },
+      { from: '0050-06-15T12:30:00.250Z', to: '0099-12-31T23:59:59.999Z' },
+      { from: '2024-01-01T00:00:00.000Z', to: '9999-12-31T23:59:59.999Z' },
+    ]) {
+      const triggered = await api<{ runId: string }>(stack, 'POST', `/v1/jobs/${job.id}/import-from-date`, window);
+      expect(triggered.status, triggered.text).toBe(202);
+      const run = await waitForRun(stack, triggered.body.runId);
+      expect(run.window).toEqual(window);
+    }
+    const refused = await api<{ error: { details: { path: string }[] } }>(stack, 'POST', `/v1/jobs/${job.id}/import-from-date`, { from: '0000-12-31T00:00:00Z' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details[0]!.path).toBe('/from');
+  });
+
   it('a failed run leaves the watermark where it was', async () => {
     const watermark = (await state()).watermark!;
     const broken = await api(stack, 'PATCH', `/v1/connections/${connectionId}`, { config: { apiKey: 'not-the-key' } });

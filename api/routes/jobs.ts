@@ -153,6 +153,8 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const to = request.body.to ? new Date(request.body.to) : null;
       if (to && to.getTime() <= from.getTime()) throw badRequest('to must be later than from', [{ path: '/to', message: `must be later than from (${from.toISOString()})` }]);
       if (from.getTime() > Date.now()) throw badRequest('from is in the future; nothing could have changed there yet', [{ path: '/from', message: 'must not be in the future' }]);
+      // Year 0 (1 BC) and before cannot be stored; every year from 1 to 9999 round-trips exactly.
+      if (from.getUTCFullYear() < 1) throw badRequest('from is before the year 1; use a time from 0001-01-01T00:00:00Z on', [{ path: '/from', message: 'must be in the year 1 or later (UTC)' }]);
       return reply.status(202).send(await trigger(job, { trigger: 'import_from_date', window: { from: from.toISOString(), to: to?.toISOString() ?? null } }));
     },
   );

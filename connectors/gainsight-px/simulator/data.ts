@@ -36,6 +36,7 @@ import {
 } from './generate.js';
 import type { PxAccount, PxUser } from './records.js';
 import { accountLacksNumberOfUsers } from './untidiness.js';
+import { poisonAccount, poisonUser } from './poison.js';
 
 export interface PxDataOptions {
   accounts: number;
@@ -43,6 +44,8 @@ export interface PxDataOptions {
   seed?: number;
   /** Epoch ms: the initial data was created and last modified at or before this time. */
   baseTime?: number;
+  /** A few records carry values no target column can hold (poison.ts). */
+  poison?: boolean;
 }
 
 export const DEFAULT_BASE_TIME = Date.UTC(2025, 0, 1);
@@ -50,6 +53,7 @@ export const DEFAULT_BASE_TIME = Date.UTC(2025, 0, 1);
 export class PxDataset {
   readonly seed: number;
   readonly baseTime: number;
+  readonly poison: boolean;
   private readonly context: GenerationContext;
   private readonly initialAccounts: number;
   private accountTotal: number;
@@ -65,6 +69,7 @@ export class PxDataset {
     requireCount('users', options.users);
     this.seed = options.seed ?? 1;
     this.baseTime = options.baseTime ?? DEFAULT_BASE_TIME;
+    this.poison = options.poison === true;
     this.context = { seed: this.seed, baseTime: this.baseTime };
     this.initialAccounts = options.accounts;
     this.accountTotal = options.accounts;
@@ -94,14 +99,20 @@ export class PxDataset {
     requireIndex('account', index, this.accountTotal);
     const numberOfUsers = this.usersPerAccount[index] ?? 0;
     const stored = this.accountOverlay.get(index);
-    if (stored === undefined) return generateAccount(this.context, index, numberOfUsers);
-    if (stored.numberOfUsers !== undefined) stored.numberOfUsers = numberOfUsers;
-    return stored;
+    let account: PxAccount;
+    if (stored === undefined) {
+      account = generateAccount(this.context, index, numberOfUsers);
+    } else {
+      if (stored.numberOfUsers !== undefined) stored.numberOfUsers = numberOfUsers;
+      account = stored;
+    }
+    return this.poison ? poisonAccount(account, index) : account;
   }
 
   user(index: number): PxUser {
     requireIndex('user', index, this.userTotal);
-    return this.userOverlay.get(index) ?? generateUser(this.context, index, this.initialAccounts);
+    const user = this.userOverlay.get(index) ?? generateUser(this.context, index, this.initialAccounts);
+    return this.poison ? poisonUser(user, index) : user;
   }
 
   /** The account with exactly this id (ids are case-sensitive), if it exists. */
