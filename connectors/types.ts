@@ -111,7 +111,7 @@ export interface Connector {
   /** Human messages for config that cannot work, each naming the field. */
   validateConfig(config: Record<string, unknown>): { path: string; message: string }[];
   outOfTheBoxJobs(connectionName: string, config: Record<string, unknown>): JobTemplate[];
-  /** Human messages for job options the connector cannot use, each naming the option. */
+  /** Human messages for job options the connector cannot use, each naming the option; without it a connector takes no options. */
   validateJobOptions?(options: Record<string, unknown>): { path: string; message: string }[];
   open(settings: ConnectionSettings, context: ConnectorContext): ConnectorSession;
 }

@@ -8,6 +8,7 @@ import { checkJobConfig, checkRunnable } from '../sync/plan.js';
 import type { DerivedMapping, FilterSpec, Mapping } from '../sync/types.js';
 import { badRequest, conflict, unprocessable, type ErrorDetail } from '../api/errors.js';
 import { loadObjectMetadata } from './metadata.js';
+import { unknownOptions } from '../connectors/job-options.js';
 
 export const DEFAULT_NOTIFICATIONS = { onSuccess: [], onFailure: [], webhookUrl: null };
 
@@ -63,7 +64,8 @@ export async function validateJob(db: Db, job: Pick<JobRow, 'id' | 'name' | 'con
   const meta = await loadObjectMetadata(db);
   const problems: ErrorDetail[] = checkJobConfig(job, meta);
   const [connection] = await db.select({ connector: connections.connector }).from(connections).where(eq(connections.id, job.connectionId));
-  problems.push(...(findConnector(connection?.connector ?? '')?.validateJobOptions?.(job.options) ?? []));
+  const connector = findConnector(connection?.connector ?? '');
+  if (connector) problems.push(...(connector.validateJobOptions?.(job.options) ?? unknownOptions(connector.name, job.options, [])));
   const keys = job.mappings.filter((m) => m.upsertKey).map((m) => m.target);
   if (new Set(keys).size !== keys.length) problems.push({ path: '/mappings', message: 'an upsert key field is marked twice' });
   if (job.dependsOn.includes(job.id)) problems.push({ path: '/dependsOn', message: 'a job cannot depend on itself' });

@@ -180,6 +180,57 @@ describe('Bulk API uploads', () => {
     expect(errors.text).toContain('contacts.csv line 4,');
   });
 
+  it('an oversized line, a quote never closed and a bad value each fail alone, named by line; every other row lands', async () => {
+    const huge = 'x'.repeat(1024 * 1024 + 100);
+    const file = [
+      'Account Id,Name,Employees',
+      'bound-1,One,1',
+      `bound-2,${huge},2`,
+      'bound-3,Three,3000000000',
+      'bound-4,"Four never closed,4',
+      'bound-5,Five,5',
+      'bound-6,Six\u0000,6',
+      'bound-7,Seven,7',
+    ].join('\n');
+    const answer = await uploadFile(stack, job.id, file, { query: { name: 'bounds.csv' } });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(202);
+    const run = await waitForRun(stack, answer.body.runId);
+    expect(run.status).toBe('partial_success');
+    expect(run.counts).toMatchObject({ fetched: 7, failed: 4 });
+    const landed = await stack.database.sql<{ px_account_id: string }[]>`select px_account_id from company where px_account_id like 'bound-%' order by 1`;
+    expect(landed.map((r) => r.px_account_id)).toEqual(['bound-1', 'bound-5', 'bound-7']);
+    const errors = (await api<string>(stack, 'GET', `/v1/runs/${run.id}/errors`)).text;
+    expect(errors).toMatch(/bounds\.csv line 3,.*longer than 1 MB/);
+    expect(errors).toMatch(/bounds\.csv line 4,.*from -2147483648 to 2147483647/);
+    expect(errors).toMatch(/bounds\.csv line 5,.*never closed; the line was skipped/);
+    expect(errors).toMatch(/bounds\.csv line 7,.*NUL character/);
+  });
+
+  it('pages are bounded by bytes as well as rows', async () => {
+    const wide = 'w'.repeat(600 * 1024);
+    const rows = Array.from({ length: 40 }, (_, i) => `wide-${i},Wide ${i},${i},${wide}`);
+    const answer = await uploadFile(stack, job.id, ['Account Id,Name,Employees,Notes', ...rows].join('\n'), { query: { name: 'wide.csv' } });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(202);
+    const run = await waitForRun(stack, answer.body.runId);
+    expect(run.counts).toMatchObject({ fetched: 40, inserted: 40, failed: 0 });
+    // 40 rows of 600 KB at most 16 MB a page: at least two pages, although the page size is 5000 rows.
+    const [pages] = await stack.database.sql<{ pages: number }[]>`select pages from runs where id = ${run.id}`;
+    expect(pages!.pages).toBeGreaterThanOrEqual(2);
+  });
+
+  it('refuses job options the Bulk API cannot use, naming the option (a page size of 0, -1 or "x" would never end or never read)', async () => {
+    for (const options of [{ pageSize: 0 }, { pageSize: -1 }, { pageSize: 'x' }, { pageSize: 2.5 }, { pageSize: 10_001 }]) {
+      const refused = await api<{ error: { details: { path: string; message: string }[] } }>(stack, 'PATCH', `/v1/jobs/${job.id}`, { options });
+      expect(refused.status, JSON.stringify(options)).toBe(400);
+      expect(refused.body.error.details).toEqual([{ path: '/options/pageSize', message: 'pageSize must be a whole number from 1 to 10000' }]);
+    }
+    const unknown = await api<{ error: { details: { path: string }[] } }>(stack, 'PATCH', `/v1/jobs/${job.id}`, { options: { pattern: '*.csv' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details[0]!.path).toBe('/options/pattern');
+    expect((await api(stack, 'PATCH', `/v1/jobs/${job.id}`, { options: { pageSize: 200 } })).status).toBe(200);
+    expect((await api(stack, 'PATCH', `/v1/jobs/${job.id}`, { options: {} })).status).toBe(200);
+  });
+
   it('an Import Now with nothing uploaded reads nothing and succeeds', async () => {
     const triggered = await api<{ runId: string }>(stack, 'POST', `/v1/jobs/${job.id}/import-now`);
     expect(triggered.status).toBe(202);

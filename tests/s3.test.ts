@@ -174,6 +174,19 @@ describe('Amazon S3 files', () => {
     expect(second.nextCursor).toBeNull();
   });
 
+  it('a line over 1 MB and a quote never closed fail alone, page after page; the file goes on after them', async () => {
+    const huge = 'x'.repeat(1024 * 1024 + 10);
+    await moto.put(BUCKET, 'incoming/d.csv', `Account Id,Name\nacc-20,Twenty\nacc-21,${huge}\nacc-22,"Never closed\nacc-23,Twenty-three\nacc-24,Twenty-four\n`);
+    const read = await run('import-now');
+    expect(read.status).toBe('partial_success');
+    expect(read.counts).toMatchObject({ fetched: 5, inserted: 3, failed: 2 });
+    const errors = await api<string>(stack, 'GET', `/v1/runs/${read.id}/errors`);
+    expect(errors.text).toMatch(/incoming\/d\.csv line 3,.*longer than 1 MB/);
+    expect(errors.text).toMatch(/incoming\/d\.csv line 4,.*never closed/);
+    const names = await companies();
+    expect([names['acc-20'], names['acc-23'], names['acc-24']]).toEqual(['Twenty', 'Twenty-three', 'Twenty-four']);
+  });
+
   it('a Bulk API job may depend on an S3 job: an upload runs the S3 job first, then its own rows', async () => {
     const bulk = await api<{ id: string }>(stack, 'POST', '/v1/connections', { connector: 'bulk-api', name: 'Uploads', config: {} });
     const contacts = await api<JobDoc>(stack, 'POST', '/v1/jobs', {

@@ -2,7 +2,8 @@
 // A file is staged in PostgreSQL when it arrives; runs read the job's pending uploads from there.
 import type { Connector, ConnectorSession, ReadPage, ReadRequest, SourceObject } from '../types.js';
 import { SOURCE_FIELD } from '../files/records.js';
-import { PendingUploads } from './pending.js';
+import { PendingUploads, MAX_PAGE_SIZE } from './pending.js';
+import { pageSizeProblems, unknownOptions } from '../job-options.js';
 
 export const BULK_API_ID = 'bulk-api';
 
@@ -14,6 +15,7 @@ export const bulkApi: Connector = {
   allowsCustomJobs: true,
   maxConnections: 1,
   validateConfig: () => [],
+  validateJobOptions: (options) => [...unknownOptions('Bulk API', options, ['pageSize']), ...pageSizeProblems(options, MAX_PAGE_SIZE)],
   outOfTheBoxJobs: () => [],
   open: (_settings, context) => new BulkSession(new PendingUploads(context.sql)),
 };

@@ -4,6 +4,7 @@
 import type { Sql, Tx } from '../../db/client.js';
 import type { ReadPage, ReadRequest, RejectedRecord } from '../types.js';
 import { recordOf } from '../files/records.js';
+import { MAX_PAGE_BYTES } from '../files/csv.js';
 import { invalidConfiguration } from '../../sync/errors.js';
 
 export interface BulkCursor {
@@ -22,6 +23,7 @@ interface UploadMeta {
 }
 
 const DEFAULT_PAGE_SIZE = 5000;
+export const MAX_PAGE_SIZE = 10_000;
 
 export class PendingUploads {
   private readonly uploads = new Map<string, UploadMeta>();
@@ -33,12 +35,20 @@ export class PendingUploads {
     if (!cursor) return { records: [], nextCursor: null };
     const upload = await this.upload(cursor.upload);
     const pageSize = Number(request.options.pageSize ?? DEFAULT_PAGE_SIZE);
-    const rows = await this.sql<{ n: number; line: number; fields: string[] | null; problem: string | null }[]>`
-      select n, line, fields, problem from staged_rows
-      where upload_id = ${upload.id} and n > ${cursor.n}
-      order by n limit ${pageSize + 1}`;
+    // Up to pageSize rows and about MAX_PAGE_BYTES of them (always at least one); `candidates`
+    // counts the rows the page could have held, so a page cut by its bytes knows more follow.
+    const rows = await this.sql<{ n: number; line: number; fields: string[] | null; problem: string | null; candidates: number }[]>`
+      select n, line, fields, problem, candidates from (
+        select n, line, fields, problem,
+          row_number() over (order by n) as position,
+          sum(coalesce(octet_length(fields::text), 0)) over (order by n) as bytes,
+          count(*) over () as candidates
+        from (select * from staged_rows where upload_id = ${upload.id} and n > ${cursor.n} order by n limit ${pageSize + 1}) as next
+      ) as sized
+      where position = 1 or bytes <= ${MAX_PAGE_BYTES}
+      order by n`;
     const page = rows.slice(0, pageSize);
-    const more = rows.length > pageSize;
+    const more = rows.length > pageSize || (rows.length > 0 && Number(rows[0]!.candidates) > rows.length);
     const records: Record<string, unknown>[] = [];
     const rejected: RejectedRecord[] = [];
     for (const row of page) {

@@ -3,6 +3,7 @@ import { invalidConfiguration, SynclineError } from '../../sync/errors.js';
 import { PxClient, PX_MAX_PAGE_SIZE, PX_REGIONS, type PxAttribute } from './client.js';
 import { pushdownFilters, windowFilter } from './pushdown.js';
 import { companyPersonSyncTemplate, companySyncTemplate } from './jobs.js';
+import { pageSizeProblems, unknownOptions } from '../job-options.js';
 
 const OBJECTS = {
   account: { path: 'accounts', model: 'account', label: 'Account', idField: 'id' },
@@ -47,6 +48,8 @@ export const gainsightPx: Connector = {
     }
     return problems;
   },
+
+  validateJobOptions: (options) => [...unknownOptions('Gainsight PX', options, ['pageSize']), ...pageSizeProblems(options, PX_MAX_PAGE_SIZE)],
 
   outOfTheBoxJobs(connectionName, config) {
     const multiInstance = config.multiInstance === true;

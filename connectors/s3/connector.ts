@@ -7,6 +7,7 @@ import { DELIMITERS, type Delimiter } from '../files/csv.js';
 import { headerOf, missingColumns, recordOf, SOURCE_FIELD } from '../files/records.js';
 import { invalidConfiguration } from '../../sync/errors.js';
 import { s3Client, s3Failure, type S3Settings } from './client.js';
+import { unknownOptions } from '../job-options.js';
 import { FileFinder, type S3File } from './files.js';
 import { FileReader } from './reader.js';
 
@@ -55,9 +56,7 @@ export const amazonS3: Connector = {
 
   validateJobOptions(options) {
     const problems: { path: string; message: string }[] = [];
-    for (const name of Object.keys(options)) {
-      if (name !== 'pattern' && name !== 'delimiter') problems.push({ path: `/options/${name}`, message: `Amazon S3 jobs have no option "${name}"; use pattern and delimiter` });
-    }
+    problems.push(...unknownOptions('Amazon S3', options, ['pattern', 'delimiter']));
     if (options.pattern !== undefined && !(typeof options.pattern === 'string' && options.pattern.length > 0 && options.pattern.length <= 300)) {
       problems.push({ path: '/options/pattern', message: 'pattern must be a file name pattern such as *.csv (** crosses folders)' });
     }

@@ -3,7 +3,7 @@
 // the committed lines again.
 import { GetObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { readCsv, type CsvEntry, type CsvPosition, type Delimiter } from '../files/csv.js';
+import { MAX_PAGE_BYTES, readCsv, type CsvEntry, type CsvPosition, type Delimiter } from '../files/csv.js';
 import { s3Failure, type S3Settings } from './client.js';
 import type { S3File } from './files.js';
 
@@ -23,7 +23,7 @@ export class FileReader {
     private readonly settings: S3Settings,
   ) {}
 
-  /** Up to `size` records from `at`; a file that changed or vanished since the run listed it is an outcome, not an error. */
+  /** Up to `size` records (and about MAX_PAGE_BYTES) from `at`; a file that changed or vanished since the run listed it is an outcome, not an error. */
   async slice(file: S3File, delimiter: Delimiter, at: CsvPosition, size: number): Promise<SliceOutcome> {
     const opened = await this.open(file, at.offset);
     if (!opened.ok) return opened;
@@ -39,7 +39,8 @@ export class FileReader {
       for (;;) {
         const next = await entries.next();
         if (next.done) return { ok: true, slice: { header, entries: read, more: false } };
-        if (read.length === size) return { ok: true, slice: { header, entries: read, more: true } };
+        const full = read.length === size || (read.length > 0 && read.at(-1)!.end - at.offset >= MAX_PAGE_BYTES);
+        if (full) return { ok: true, slice: { header, entries: read, more: true } };
         read.push(next.value);
       }
     } catch (error) {
