@@ -21,6 +21,7 @@ import { objectRoutes } from './routes/objects.js';
 import { bulkRoutes } from './routes/bulk.js';
 import { logRoutes } from './routes/logs.js';
 import { chainRoutes } from './routes/chains.js';
+import { MAX_UPLOAD_MS } from '../connectors/bulk-api/staging.js';
 
 export interface AppServices {
   database: Database;
@@ -42,6 +43,8 @@ export async function buildApp(services: AppServices, options: { logger?: boolea
   const app = Fastify({
     logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
     bodyLimit: 1024 * 1024,
+    // No request holds a socket, and what it reads from the database, for longer than an upload may take.
+    requestTimeout: MAX_UPLOAD_MS,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerValidation(app);

@@ -7,6 +7,9 @@ import type { Sql } from '../../db/client.js';
 import { readCsv, type CsvEntry, type Delimiter } from '../files/csv.js';
 import { headerOf, missingColumns } from '../files/records.js';
 
+/** How long one upload may stream in: a gigabyte at 1 MB/s and then some. */
+export const MAX_UPLOAD_MS = 60 * 60_000;
+
 export interface UploadInput {
   id: string;
   jobId: string;
@@ -37,6 +40,8 @@ export async function stageUpload(sql: Sql, input: UploadInput): Promise<StageRe
   }
   const counts = { rows: 0, malformed: 0 };
   await sql.begin(async (tx) => {
+    // A gigabyte streams in for longer than the pool's statement timeout; the request's own timeout bounds it.
+    await tx`select set_config('statement_timeout', ${String(MAX_UPLOAD_MS)}, true)`;
     await tx`
       insert into uploads (id, job_id, name, delimiter, header, rows, malformed)
       values (${input.id}, ${input.jobId}, ${input.name}, ${input.delimiter}, ${JSON.stringify(header)}::jsonb, 0, 0)`;
