@@ -209,6 +209,24 @@ export const notificationDeliveries = pgTable('notification_deliveries', {
   at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
 
+/**
+ * Answers to requests sent with an `Idempotency-Key` (triggers of runs), kept for a day: the same
+ * request sent again, as a client does after a timeout, gets the same answer and no second run.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    /** The token's owner: keys are their own, never shared between clients. */
+    actor: text('actor').notNull(),
+    key: text('key').notNull(),
+    /** A hash of what was asked (route, ids, body), to refuse a key reused for something else. */
+    fingerprint: text('fingerprint').notNull(),
+    answer: jsonb('answer').$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.actor, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
+);
+
 // ---------------------------------------------------------------- connector state
 
 /** Bulk API: a file received for a job. Its rows wait in staged_rows until a run commits them. */

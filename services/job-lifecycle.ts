@@ -1,15 +1,17 @@
 // What happens around a job's workflow and schedule when a job is triggered, rescheduled or deleted.
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { eq, sql as dsql } from 'drizzle-orm';
-import { conflict, type ErrorDetail } from '../api/errors.js';
+import { ApiError, conflict, type ErrorDetail } from '../api/errors.js';
 import { jobChains, jobs, type JobRow } from '../db/schema.js';
 import type { Database, Db } from '../db/client.js';
 import type { TemporalContext } from '../temporal/context.js';
 import { workflowIds } from '../temporal/names.js';
 import { deleteJobSchedule } from '../temporal/schedules.js';
-import { deleteJobSignal } from '../workflows/types.js';
+import { MAX_QUEUED_RUNS, QUEUE_FULL, deleteJobSignal, type TriggerRequest, type TriggerResult } from '../workflows/types.js';
+import { triggerJob } from '../temporal/jobs.js';
 import { recordAudit } from './audit.js';
-import { auditedJob } from './jobs.js';
+import { assertRunnable, auditedJob } from './jobs.js';
 
 export interface LifecycleServices {
   database: Database;
@@ -52,4 +54,20 @@ export async function removeJob(services: LifecycleServices, actor: string, job:
   }
   await services.database.db.delete(jobs).where(eq(jobs.id, job.id));
   await recordAudit(services.database.db, actor, { type: 'job', id: job.id, name: job.name, connectionId: job.connectionId, jobId: job.id }, auditedJob(job), null);
+}
+
+/**
+ * A run a client asks for (Import Now, Import From Date, an upload): 422 when the job cannot run,
+ * 429 when its queue is full. `updateId` makes a repeated request join the run the first one made.
+ */
+export async function queueClientRun(services: LifecycleServices, job: JobRow, request: TriggerRequest, updateId?: string): Promise<TriggerResult> {
+  assertRunnable(job);
+  try {
+    return await triggerJob(services.temporal, services.database.db, job.id, request, updateId);
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === QUEUE_FULL) {
+      throw new ApiError(429, 'queue_full', `Job "${job.name}" already has ${MAX_QUEUED_RUNS} runs waiting; wait for some to end, or cancel them, and ask again.`);
+    }
+    throw error;
+  }
 }

@@ -1,7 +1,8 @@
 // One run per job at a time: triggers queue behind the running run, incremental ones coalesce, and
 // any run can be cancelled without losing what it already wrote.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { api, eventually, startStack, type Stack } from './support/stack.js';
+import { ADMIN_TOKEN, api, eventually, startStack, type Stack } from './support/stack.js';
+import { MAX_QUEUED_RUNS } from '../workflows/types.js';
 import { chooseAccountIdKey, connectPx, waitForRun, type JobDoc, type RunDoc } from './support/px-flow.js';
 
 const ACCOUNTS = 200;
@@ -162,5 +163,96 @@ describe('The run queue: one run per job at a time', () => {
     const refused = await api<{ error: { code: string; message: string } }>(stack, 'POST', `/v1/runs/${done.id}/cancel`);
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toContain(done.id);
+  });
+});
+
+describe('Requests that start runs are bounded and can be retried safely', () => {
+  let stack: Stack;
+  let job: JobDoc;
+
+  const post = (path: string, body?: unknown, key?: string) =>
+    stack.app.inject({
+      method: 'POST',
+      url: `/v1/jobs/${job.id}/${path}`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(key ? { 'idempotency-key': key } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { payload: JSON.stringify(body) } : {}),
+    });
+  const window = (day: number) => ({ from: `2024-01-${String(day).padStart(2, '0')}T00:00:00.000Z`, to: '2024-02-01T00:00:00.000Z' });
+  const state = async () => (await api<JobState>(stack, 'GET', `/v1/jobs/${job.id}/state`)).body;
+  /** A run of every account that lasts ten seconds or more (ten pages a second apart), so that others queue behind it. */
+  const busy = async () => {
+    stack.px!.faults.latency(1_000);
+    const first = JSON.parse((await post('import-from-date', { from: '1970-01-01T00:00:00.000Z' })).body) as Triggered;
+    await eventually(`run ${first.runId} to be running`, async () => (await state()).running === first.runId);
+    return first;
+  };
+  const drain = async () => {
+    for (const runId of (await state()).queued) await api(stack, 'POST', `/v1/runs/${runId}/cancel`);
+    stack.px!.faults.latency(0);
+    await eventually('the job to be idle', async () => {
+      const current = await state();
+      return current.running === null && current.queued.length === 0;
+    });
+  };
+
+  beforeAll(async () => {
+    stack = await startStack({ px: { accounts: 100, users: 10, seed: 9 }, pageSize: 10 });
+    job = await chooseAccountIdKey(stack, (await connectPx(stack)).companySync);
+  });
+  afterAll(async () => stack?.stop());
+
+  it('identical Import From Date windows join one queued run; another window gets a run of its own', async () => {
+    await busy();
+    const answers = await Promise.all([post('import-from-date', window(1)), post('import-from-date', window(1)), post('import-from-date', window(2))]);
+    const runIds = answers.map((a) => (JSON.parse(a.body) as Triggered).runId);
+    expect(answers.map((a) => a.statusCode)).toEqual([202, 202, 202]);
+    expect(runIds[0]).toBe(runIds[1]);
+    expect(runIds[2]).not.toBe(runIds[0]);
+    expect((await state()).queued).toHaveLength(2);
+    await drain();
+  });
+
+  it(`a job holds at most ${MAX_QUEUED_RUNS} waiting runs: one more answers 429, naming the job`, async () => {
+    await busy();
+    for (let day = 1; day <= MAX_QUEUED_RUNS; day++) expect((await post('import-from-date', window(day))).statusCode).toBe(202);
+    const refused = await post('import-from-date', window(MAX_QUEUED_RUNS + 1));
+    expect(refused.statusCode).toBe(429);
+    const error = (JSON.parse(refused.body) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe('queue_full');
+    expect(error.message).toContain(job.name);
+    expect((await post('import-now')).statusCode).toBe(429);
+    // What would join a waiting run is still taken.
+    expect((await post('import-from-date', window(3))).statusCode).toBe(202);
+    expect((await state()).queued).toHaveLength(MAX_QUEUED_RUNS);
+    await drain();
+  });
+
+  it('a request sent again with its Idempotency-Key gets the first answer back, not a second run', async () => {
+    const first = await post('import-from-date', window(5), 'retry-me-1');
+    expect(first.statusCode).toBe(202);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    const again = await post('import-from-date', window(5), 'retry-me-1');
+    expect(again.statusCode).toBe(202);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(JSON.parse(again.body)).toEqual(JSON.parse(first.body));
+    const runId = (JSON.parse(first.body) as Triggered).runId;
+    await waitForRun(stack, runId);
+    const later = await post('import-from-date', window(5), 'retry-me-1');
+    expect((JSON.parse(later.body) as Triggered).runId).toBe(runId);
+    // Sent together, as a client that timed out and retried at once: still one run.
+    const together = await Promise.all([post('import-now', undefined, 'retry-me-2'), post('import-now', undefined, 'retry-me-2')]);
+    expect(new Set(together.map((a) => (JSON.parse(a.body) as Triggered).runId)).size).toBe(1);
+    const [runs] = await stack.database.sql<{ n: number }[]>`select count(*)::int as n from runs where job_id = ${job.id} and id = ${runId}`;
+    expect(runs!.n).toBe(1);
+  });
+
+  it('an Idempotency-Key used for another request is refused with 422; a malformed one with 400', async () => {
+    expect((await post('import-from-date', window(6), 'once-only')).statusCode).toBe(202);
+    const reused = await post('import-from-date', window(7), 'once-only');
+    expect(reused.statusCode).toBe(422);
+    expect((JSON.parse(reused.body) as { error: { code: string } }).error.code).toBe('idempotency_key_reused');
+    const malformed = await post('import-now', undefined, 'has spaces in it');
+    expect(malformed.statusCode).toBe(400);
+    expect((JSON.parse(malformed.body) as { error: { details: { path: string }[] } }).error.details[0]!.path).toBe('headers/idempotency-key');
   });
 });

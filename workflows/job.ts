@@ -12,14 +12,17 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { runIdOf, searchAttributeKeys, workflowIds } from '../temporal/names.js';
-import type { RunStatus, StoredError } from '../sync/types.js';
+import type { RunStatus, RunTrigger, StoredError } from '../sync/types.js';
 import {
+  MAX_QUEUED_RUNS,
+  QUEUE_FULL,
   cancelRunSignal,
   deleteJobSignal,
   resetWatermarkUpdate,
@@ -49,6 +52,11 @@ const notifications = proxyActivities<Activities>({
 /** Bounds history even when Temporal has not suggested continue-as-new yet. */
 const RUNS_PER_HISTORY = 100;
 
+/** Triggers a client sends; those of schedules, chains and dependencies are bounded by their owners. */
+const CLIENT_TRIGGERS: readonly RunTrigger[] = ['import_now', 'import_from_date', 'upload'];
+/** Before this, two identical Import From Date requests queued two runs; histories from then replay so. */
+export const COALESCE_IMPORT_FROM_DATE_PATCH = 'coalesce-identical-import-from-date';
+
 export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
   const state: JobWorkflowState = initial;
   let running: QueuedRun | null = null;
@@ -66,6 +74,19 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
    */
   const unrecorded = new Set<string>();
 
+  /** The queued run a request joins instead of queueing one of its own, if any. */
+  const waitingRunFor = (request: TriggerRequest): QueuedRun | undefined => {
+    // A chain's member gets a run of its own, so that the chain run lists it under its id.
+    if (request.chainRunId) return undefined;
+    if (request.trigger !== 'import_from_date') return state.queue.find((q) => q.incremental);
+    const same = state.queue.find((q) => !q.incremental && !q.chainRunId && sameWindow(q.window, request.window ?? null));
+    return same && patched(COALESCE_IMPORT_FROM_DATE_PATCH) ? same : undefined;
+  };
+  /** As waitingRunFor, without the side effect of patched(): validators must not have any. */
+  const wouldCoalesce = (request: TriggerRequest): boolean =>
+    !request.chainRunId &&
+    (request.trigger !== 'import_from_date' ? state.queue.some((q) => q.incremental) : state.queue.some((q) => !q.incremental && !q.chainRunId && sameWindow(q.window, request.window ?? null)));
+
   const view = (): JobStateView => ({
     watermark: state.watermark,
     running: running?.runId ?? null,
@@ -78,10 +99,10 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
     triggerUpdate,
     async (request: TriggerRequest): Promise<TriggerResult> => {
       const incremental = request.trigger !== 'import_from_date';
-      // A chain's member gets a run of its own, so that the chain run lists it under its id.
-      const waiting = incremental && !request.chainRunId ? state.queue.find((q) => q.incremental) : undefined;
+      const waiting = waitingRunFor(request);
       if (waiting) {
-        // Repeated incremental triggers coalesce: the queued run will read everything up to its start.
+        // Repeated incremental triggers coalesce: the queued run will read everything up to its start;
+        // an Import From Date joins a queued one over the same window.
         waiting.notify.push(...(request.notify ?? []));
         const next = running === null && state.queue[0] === waiting;
         return { runId: waiting.runId, workflowId: workflowIds.jobRun(state.jobId, waiting.n), status: next ? 'running' : 'queued' };
@@ -101,17 +122,24 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
       // Everything up to here is synchronous: a trigger handled meanwhile sees this run.
       state.queue.push(queued);
       unrecorded.add(queued.runId);
-      await bookkeeping().recordRunQueued({
-        runId: queued.runId,
-        jobId: state.jobId,
-        n,
-        trigger: queued.trigger,
-        window: queued.window,
-        chainRunId: queued.chainRunId,
-        parentRunId: queued.parentRunId,
-        workflowId: workflowIds.jobRun(state.jobId, n),
-      });
-      unrecorded.delete(queued.runId);
+      try {
+        await bookkeeping().recordRunQueued({
+          runId: queued.runId,
+          jobId: state.jobId,
+          n,
+          trigger: queued.trigger,
+          window: queued.window,
+          chainRunId: queued.chainRunId,
+          parentRunId: queued.parentRunId,
+          workflowId: workflowIds.jobRun(state.jobId, n),
+        });
+      } catch (error) {
+        // A run without its row must not wait in the queue, where it would hold up every run after it.
+        state.queue.splice(state.queue.indexOf(queued), 1);
+        throw error;
+      } finally {
+        unrecorded.delete(queued.runId);
+      }
       return { runId: queued.runId, workflowId: workflowIds.jobRun(state.jobId, n), status: busy ? 'queued' : 'running' };
     },
     {
@@ -119,6 +147,9 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
         if (deleting) throw new Error('This job is being deleted.');
         if (request.trigger === 'import_from_date' && !request.window?.from) {
           throw new Error('Import From Date needs window.from.');
+        }
+        if (CLIENT_TRIGGERS.includes(request.trigger) && state.queue.length >= MAX_QUEUED_RUNS && !wouldCoalesce(request)) {
+          throw ApplicationFailure.nonRetryable(`${state.queue.length} runs of this job are already waiting; wait for some to end (or cancel them) before asking for more.`, QUEUE_FULL);
         }
       },
     },
@@ -240,6 +271,10 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
     void notify(next.runId);
   }
   await condition(allHandlersFinished);
+}
+
+function sameWindow(a: QueuedRun['window'], b: QueuedRun['window']): boolean {
+  return a !== null && b !== null && a.from === b.from && (a.to ?? null) === (b.to ?? null);
 }
 
 function outcomeOfFailure(error: unknown): { status: RunStatus; error: StoredError | null } {

@@ -79,6 +79,15 @@ export interface ChainRunInput {
 }
 
 export const triggerUpdate = defineUpdate<TriggerResult, [TriggerRequest]>('trigger');
+
+/**
+ * Runs a client may queue on one job. Repeated Import Now and uploads coalesce into one queued run,
+ * so in practice this bounds distinct Import From Date windows; a looping client would otherwise
+ * grow the workflow's state and history until Temporal terminated it.
+ */
+export const MAX_QUEUED_RUNS = 20;
+/** The type of the failure a trigger gets when the job's queue is full. */
+export const QUEUE_FULL = 'QUEUE_FULL';
 /** The job's state after a reset, and the watermark the reset cleared (for the audit log). */
 export interface WatermarkReset extends JobStateView {
   cleared: string | null;

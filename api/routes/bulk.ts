@@ -10,10 +10,12 @@ import { findConnector } from '../../connectors/registry.js';
 import { assertRunnable } from '../../services/jobs.js';
 import { newId } from '../../services/ids.js';
 import { sourceFieldsOf } from '../../sync/source-fields.js';
-import { triggerJob } from '../../temporal/jobs.js';
+import { queueClientRun } from '../../services/job-lifecycle.js';
+import { REPLAYED_HEADER, idempotent, keyedRequest } from '../../services/idempotency.js';
 import { ApiError, badRequest, notFound, unprocessable } from '../errors.js';
 import { errorResponses } from '../schemas/common.js';
 import { JobIdParams, Upload, UploadAnswer, UploadQuery } from '../schemas/bulk.js';
+import { TriggerHeaders, triggerResponses } from '../schemas/jobs.js';
 
 const MAX_FILE_BYTES = 1024 ** 3;
 const FILE_TYPES = ['text/csv', 'text/tab-separated-values', 'text/plain', 'application/octet-stream'];
@@ -46,7 +48,8 @@ export const bulkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         consumes: FILE_TYPES,
         params: JobIdParams,
         querystring: UploadQuery,
-        response: { 202: UploadAnswer, ...errorResponses, 413: Type.Ref('Error'), 415: Type.Ref('Error') },
+        headers: TriggerHeaders,
+        response: { 202: UploadAnswer, ...errorResponses, ...triggerResponses, 413: Type.Ref('Error'), 415: Type.Ref('Error') },
       },
     },
     async (request, reply) => {
@@ -61,24 +64,35 @@ export const bulkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const declared = Number(request.headers['content-length'] ?? 0);
       if (declared > MAX_FILE_BYTES) throw tooLarge();
       const body = request.body;
-      const limited = limitBytes(MAX_FILE_BYTES);
-      body.on('error', (error) => limited.destroy(error));
-      const id = newId('upload');
-      const result = await stageUpload(sql, { id, jobId: job.id, name: request.query.name ?? id, delimiter, fields: sourceFieldsOf(job), body: body.pipe(limited) });
-      // A refusal comes before the rest of the body is read: closing the connection spares the
-      // client sending (and us discarding) the remainder of a large file.
-      if (!result.staged) reply.header('connection', 'close');
-      if (!result.staged && result.reason === 'no_header') throw unprocessable('no_header', 'The file is empty: its first line must be a header naming the columns.');
-      if (!result.staged) {
-        throw unprocessable(
-          'missing_columns',
-          `The file lacks column${result.missing.length === 1 ? '' : 's'} the job "${job.name}" reads: ${result.missing.join(', ')}. Add ${result.missing.length === 1 ? 'it' : 'them'} to the header, or change the job's mappings, lookups or filters. Nothing was staged.`,
-          result.missing.map((column) => ({ path: `header/${column}`, message: 'missing column' })),
-        );
-      }
-      const triggered = await triggerJob(services.temporal, db, job.id, { trigger: 'upload' });
-      const [upload] = await db.update(uploads).set({ runId: triggered.runId }).where(eq(uploads.id, id)).returning();
-      return reply.status(202).send({ ...triggered, upload: toUploadDocument(upload!) });
+      const { answer, replayed } = await idempotent(db, keyedRequest(request, job.id, request.query, type), async (updateId) => {
+        const limited = limitBytes(MAX_FILE_BYTES);
+        body.on('error', (error) => limited.destroy(error));
+        const id = newId('upload');
+        const result = await stageUpload(sql, { id, jobId: job.id, name: request.query.name ?? id, delimiter, fields: sourceFieldsOf(job), body: body.pipe(limited) });
+        // A refusal comes before the rest of the body is read: closing the connection spares the
+        // client sending (and us discarding) the remainder of a large file.
+        if (!result.staged) reply.header('connection', 'close');
+        if (!result.staged && result.reason === 'no_header') throw unprocessable('no_header', 'The file is empty: its first line must be a header naming the columns.');
+        if (!result.staged) {
+          throw unprocessable(
+            'missing_columns',
+            `The file lacks column${result.missing.length === 1 ? '' : 's'} the job "${job.name}" reads: ${result.missing.join(', ')}. Add ${result.missing.length === 1 ? 'it' : 'them'} to the header, or change the job's mappings, lookups or filters. Nothing was staged.`,
+            result.missing.map((column) => ({ path: `header/${column}`, message: 'missing column' })),
+          );
+        }
+        let triggered;
+        try {
+          triggered = await queueClientRun(services, job, { trigger: 'upload' }, updateId);
+        } catch (error) {
+          if (error instanceof ApiError && error.code === 'queue_full') throw new ApiError(429, 'queue_full', `${error.message} The file was staged (upload ${id}): the job's next run reads it.`);
+          throw error;
+        }
+        const [upload] = await db.update(uploads).set({ runId: triggered.runId }).where(eq(uploads.id, id)).returning();
+        return { ...triggered, upload: toUploadDocument(upload!) };
+      });
+      // The same file sent again is not read: the connection closes instead.
+      if (replayed) reply.header(REPLAYED_HEADER, 'true').header('connection', 'close');
+      return reply.status(202).send(answer);
     },
   );
 

@@ -13,6 +13,8 @@ import { badRequest, notFound } from '../errors.js';
 import { decodeCursor, decodeIntegerCursor, pageOf } from '../paging.js';
 import { ChainCreate, ChainDocument, ChainPatch, ChainRunAnswer, ChainRunDocument } from '../schemas/chains.js';
 import { IdParams, Page, PageQuery, errorResponses } from '../schemas/common.js';
+import { TriggerHeaders } from '../schemas/jobs.js';
+import { REPLAYED_HEADER, idempotent, keyedRequest } from '../../services/idempotency.js';
 
 /** Chain runs started through the API, as opposed to those the chain's schedule starts. */
 const MANUAL = 'manual';
@@ -90,10 +92,12 @@ export const chainRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.status(204).send(null);
   });
 
-  app.post('/job-chains/:id/run', { schema: { summary: 'Run the chain now: its jobs one after the other', params: IdParams, response: { 202: ChainRunAnswer, ...errorResponses } } }, async (request, reply) => {
+  app.post('/job-chains/:id/run', { schema: { summary: 'Run the chain now: its jobs one after the other', params: IdParams, headers: TriggerHeaders, response: { 202: ChainRunAnswer, ...errorResponses } } }, async (request, reply) => {
     const chain = await load(request.params.id);
     await assertChainRunnable(db, chain);
-    return reply.status(202).send(await startChainRun(services.temporal, db, chain.id, MANUAL));
+    const { answer, replayed } = await idempotent(db, keyedRequest(request, chain.id), () => startChainRun(services.temporal, db, chain.id, MANUAL));
+    if (replayed) reply.header(REPLAYED_HEADER, 'true');
+    return reply.status(202).send(answer);
   });
 
   app.get(

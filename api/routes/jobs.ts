@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { and, desc, eq, lt } from 'drizzle-orm';
@@ -7,9 +8,9 @@ import { findConnector } from '../../connectors/registry.js';
 import { recordAudit } from '../../services/audit.js';
 import { newId } from '../../services/ids.js';
 import { DEFAULT_NOTIFICATIONS, assertLockedKept, assertRunnable, auditedJob, keepLockFlags, toJobDocument, validateJob } from '../../services/jobs.js';
-import { assertJobsRemovable, removeJob } from '../../services/job-lifecycle.js';
+import { assertJobsRemovable, queueClientRun, removeJob } from '../../services/job-lifecycle.js';
+import { REPLAYED_HEADER, idempotent, keyedRequest } from '../../services/idempotency.js';
 import { toRunDocument } from '../../services/runs.js';
-import { triggerJob } from '../../temporal/jobs.js';
 import { workflowIds } from '../../temporal/names.js';
 import { deleteJobSchedule, upsertJobSchedule, validateSchedule } from '../../temporal/schedules.js';
 import { resetWatermarkUpdate, stateQuery, type JobStateView, type TriggerRequest, type WatermarkReset } from '../../workflows/types.js';
@@ -17,7 +18,7 @@ import type { Schedule } from '../../sync/types.js';
 import { badRequest, notFound, unprocessable } from '../errors.js';
 import { decodeCursor, decodeIntegerCursor, pageOf } from '../paging.js';
 import { IdParams, Page, PageQuery, errorResponses } from '../schemas/common.js';
-import { ImportFromDateBody, JobCreate, JobPatch, JobStateAnswer, ScheduleBody, TriggerAnswer } from '../schemas/jobs.js';
+import { ImportFromDateBody, JobCreate, JobPatch, JobStateAnswer, ScheduleBody, TriggerAnswer, TriggerHeaders, triggerResponses } from '../schemas/jobs.js';
 import { RunDocument } from '../schemas/runs.js';
 
 const JobRef = Type.Ref('Job');
@@ -35,9 +36,11 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const job = (after ?? before)!;
     return recordAudit(db, actor, { type: 'job', id: job.id, name: job.name, connectionId: job.connectionId, jobId: job.id }, before && auditedJob(before), after && auditedJob(after), info);
   };
-  const trigger = async (job: JobRow, request: TriggerRequest) => {
-    assertRunnable(job);
-    return triggerJob(services.temporal, db, job.id, request);
+  /** Queues a run for the client; a request sent again with its Idempotency-Key gets the first answer. */
+  const trigger = async (http: FastifyRequest, reply: FastifyReply, job: JobRow, request: TriggerRequest) => {
+    const { answer, replayed } = await idempotent(db, keyedRequest(http, job.id, request), (updateId) => queueClientRun(services, job, request, updateId));
+    if (replayed) reply.header(REPLAYED_HEADER, 'true');
+    return reply.status(202).send(answer);
   };
 
   app.get(
@@ -139,14 +142,13 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.status(204).send(null);
   });
 
-  app.post('/jobs/:id/import-now', { schema: { summary: 'Import Now: an incremental run from the watermark', params: IdParams, response: { 202: TriggerAnswer, ...errorResponses } } }, async (request, reply) => {
-    const job = await load(request.params.id);
-    return reply.status(202).send(await trigger(job, { trigger: 'import_now' }));
+  app.post('/jobs/:id/import-now', { schema: { summary: 'Import Now: an incremental run from the watermark', params: IdParams, headers: TriggerHeaders, response: { 202: TriggerAnswer, ...errorResponses, ...triggerResponses } } }, async (request, reply) => {
+    return trigger(request, reply, await load(request.params.id), { trigger: 'import_now' });
   });
 
   app.post(
     '/jobs/:id/import-from-date',
-    { schema: { summary: 'Import From Date: a run over [from, to) that leaves the watermark alone', params: IdParams, body: ImportFromDateBody, response: { 202: TriggerAnswer, ...errorResponses } } },
+    { schema: { summary: 'Import From Date: a run over [from, to) that leaves the watermark alone', params: IdParams, headers: TriggerHeaders, body: ImportFromDateBody, response: { 202: TriggerAnswer, ...errorResponses, ...triggerResponses } } },
     async (request, reply) => {
       const job = await load(request.params.id);
       const from = new Date(request.body.from);
@@ -155,7 +157,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (from.getTime() > Date.now()) throw badRequest('from is in the future; nothing could have changed there yet', [{ path: '/from', message: 'must not be in the future' }]);
       // Year 0 (1 BC) and before cannot be stored; every year from 1 to 9999 round-trips exactly.
       if (from.getUTCFullYear() < 1) throw badRequest('from is before the year 1; use a time from 0001-01-01T00:00:00Z on', [{ path: '/from', message: 'must be in the year 1 or later (UTC)' }]);
-      return reply.status(202).send(await trigger(job, { trigger: 'import_from_date', window: { from: from.toISOString(), to: to?.toISOString() ?? null } }));
+      return trigger(request, reply, job, { trigger: 'import_from_date', window: { from: from.toISOString(), to: to?.toISOString() ?? null } });
     },
   );
 

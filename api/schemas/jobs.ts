@@ -136,6 +136,16 @@ export const ImportFromDateBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** Headers of the requests that start runs. */
+export const TriggerHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 255, description: 'Any unique string (a UUID): the same request sent again with it within 24 hours gets the first answer (header Idempotent-Replayed: true) instead of a second run.' }),
+  ),
+});
+
+/** Answers of the requests that start runs, beside the usual errors: a job whose queue is full. */
+export const triggerResponses = { 429: Type.Ref('Error') };
+
 export const TriggerAnswer = Type.Object({ runId: Type.String(), status: Type.Union([Type.Literal('queued'), Type.Literal('running')]), workflowId: Type.String() });
 
 export const JobStateAnswer = Type.Object({ watermark: Type.Union([Type.String(), Type.Null()]), running: Type.Union([Type.String(), Type.Null()]), queued: Type.Array(Type.String()) });

@@ -1,1 +1,0 @@
-ALTER TABLE "run_errors" ADD COLUMN "record_truncated" boolean DEFAULT false NOT NULL;
