@@ -8,6 +8,8 @@ import { allocateChainRun, finishChainRun, type AllocatedChainRun } from '../ser
 import { invalidConfiguration } from '../sync/errors.js';
 import { FINAL_STATUSES, type RunStatus, type RunTrigger, type StoredError } from '../sync/types.js';
 import { triggerJob } from '../temporal/jobs.js';
+import { fixRunConfiguration } from '../services/run-configuration.js';
+import { endLostRuns } from '../services/runs.js';
 import type { IsoWindow, SyncRunResult, TriggerRequest, TriggerResult } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -99,8 +101,7 @@ export function createRunActivities(deps: ActivityDeps) {
     async beginRun({ runId }: { runId: string }): Promise<{ dependencies: { jobId: string; name: string }[] }> {
       const [run] = await db.select().from(runs).where(eq(runs.id, runId));
       if (!run) throw invalidConfiguration(`Run ${runId} does not exist.`);
-      const job = await loadJob(run.jobId);
-      if (!job) throw invalidConfiguration(`The job of run ${runId} was deleted.`);
+      const { job } = await fixRunConfiguration(db, run);
       buildPlan(job, await loadObjectMetadata(db));
       await db.update(runs).set({ status: 'running', startedAt: run.startedAt ?? new Date() }).where(eq(runs.id, runId));
       if (job.dependsOn.length === 0) return { dependencies: [] };
@@ -124,6 +125,11 @@ export function createRunActivities(deps: ActivityDeps) {
       const error = outcome?.error ?? null;
       await db.update(runs).set({ status, error, finishedAt: new Date() }).where(eq(runs.id, runId));
       return { status, counts, error };
+    },
+
+    /** Ends the job's runs that its workflow, just started, does not know (see endLostRuns). */
+    async reconcileLostRuns({ jobId, before, known }: { jobId: string; before: number; known: string[] }): Promise<string[]> {
+      return endLostRuns(db, jobId, { before, known });
     },
 
     async mirrorJobState({ jobId, watermark }: { jobId: string; watermark: string | null }): Promise<void> {

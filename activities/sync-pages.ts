@@ -3,7 +3,8 @@
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
-import { jobs, runs } from '../db/schema.js';
+import { runs } from '../db/schema.js';
+import { configurationOf } from '../services/run-configuration.js';
 import { compileFilter } from '../sync/filters.js';
 import { loadObjectMetadata } from '../services/metadata.js';
 import { openSession } from '../services/sessions.js';
@@ -40,11 +41,11 @@ export function createSyncPages(deps: ActivityDeps) {
     const [run] = await db.select().from(runs).where(eq(runs.id, runId));
     if (!run) throw invalidConfiguration(`Run ${runId} does not exist.`);
     if (run.sourceDone) return { done: true, pages: run.pages };
-    const [job] = await db.select().from(jobs).where(eq(jobs.id, run.jobId));
-    if (!job) throw invalidConfiguration(`The job of run ${runId} was deleted.`);
+    // The job and connection as the run began with them: an edit meanwhile applies from the next run.
+    const { job, connection } = await configurationOf(db, run);
     const plan = buildPlan(job, await loadObjectMetadata(db));
     const keep = compileFilter(job.filters);
-    const session = await openSession(db, deps.secrets, job.connectionId);
+    const session = await openSession(db, deps.secrets, connection.id, connection.config);
     const idField = session.idField(job.sourceObject);
     const fields = sourceFieldsOf(job);
     const read = (cursor: unknown): Promise<PreparedPage> =>

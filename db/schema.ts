@@ -20,6 +20,7 @@ import type {
   Schedule,
   StoredError,
 } from '../sync/types.js';
+import type { RunConfiguration } from '../services/run-configuration.js';
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -100,6 +101,8 @@ export const runs = pgTable(
     cursor: jsonb('cursor').$type<unknown>(),
     sourceDone: boolean('source_done').notNull().default(false),
     error: jsonb('error').$type<StoredError | null>(),
+    /** The job and connection as they were when the run began (services/run-configuration.ts). */
+    configuration: jsonb('configuration').$type<RunConfiguration | null>(),
     workflowId: text('workflow_id').notNull(),
     queuedAt: timestamp('queued_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),

@@ -64,11 +64,16 @@ export function assertFixedKept(connector: Connector, before: Record<string, unk
   );
 }
 
+/** A connection's settings with each secret one shown as "********" when set, null when not. */
+export function maskedConfig(connectorId: string, config: Record<string, unknown>, secretsSet: boolean): Record<string, unknown> {
+  const masked: Record<string, unknown> = { ...config };
+  for (const field of findConnector(connectorId)?.configFields ?? []) if (field.secret) masked[field.name] = secretsSet ? MASK : null;
+  return masked;
+}
+
 export function toConnectionDocument(row: ConnectionRow): ConnectionDocument {
-  const connector = findConnector(row.connector);
-  const masked: Record<string, unknown> = { ...row.config };
-  for (const field of connector?.configFields ?? []) if (field.secret) masked[field.name] = row.secrets ? MASK : null;
-  return { id: row.id, connector: row.connector, name: row.name, config: masked, status: row.status, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+  const config = maskedConfig(row.connector, row.config, row.secrets !== null);
+  return { id: row.id, connector: row.connector, name: row.name, config, status: row.status, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
 }
 
 /** What the audit log may show of a connection: its settings with every secret masked. */

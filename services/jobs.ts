@@ -60,7 +60,7 @@ export function auditedJob(row: JobRow): Record<string, unknown> {
 }
 
 /** Checks a job's configuration against the objects and its dependencies; 400 naming each field. */
-export async function validateJob(db: Db, job: Pick<JobRow, 'id' | 'name' | 'connectionId' | 'targetObject' | 'modificationType' | 'mappings' | 'derivedMappings' | 'filters' | 'dependsOn' | 'options'>): Promise<void> {
+export async function validateJob(db: Pick<Db, 'select'>, job: Pick<JobRow, 'id' | 'name' | 'connectionId' | 'targetObject' | 'modificationType' | 'mappings' | 'derivedMappings' | 'filters' | 'dependsOn' | 'options'>): Promise<void> {
   const meta = await loadObjectMetadata(db);
   const problems: ErrorDetail[] = checkJobConfig(job, meta);
   const [connection] = await db.select({ connector: connections.connector }).from(connections).where(eq(connections.id, job.connectionId));
@@ -81,7 +81,7 @@ export async function validateJob(db: Db, job: Pick<JobRow, 'id' | 'name' | 'con
   if (problems.length > 0) throw badRequest(problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
 }
 
-async function dependsTransitively(db: Db, from: string, target: string, seen = new Set<string>()): Promise<boolean> {
+async function dependsTransitively(db: Pick<Db, 'select'>, from: string, target: string, seen = new Set<string>()): Promise<boolean> {
   if (from === target) return true;
   if (seen.has(from)) return false;
   seen.add(from);

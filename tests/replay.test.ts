@@ -1,7 +1,8 @@
 // Histories recorded from real runs (npm run record-histories) replayed against today's workflow
 // code: a change that would break the workflows already running in production fails here.
 // tests/histories/*.json are today's recordings; each subfolder keeps the recordings made before a
-// change guarded by patched() (before-local-bookkeeping: bookkeeping as ordinary activities), so
+// change guarded by patched() (before-local-bookkeeping: bookkeeping as ordinary activities;
+// before-reconcile-lost-runs: a job workflow that did not end the runs a lost one left open), so
 // workflows started under older code are proven to go on under this one.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -24,9 +25,19 @@ describe('recorded workflow histories', () => {
     Runtime.install({ logger: new DefaultLogger('WARN') });
   });
 
-  it('cover every workflow type, today and before local bookkeeping', () => {
+  it('cover every workflow type, today and before each patched change', () => {
     expect(typesIn('')).toEqual(WORKFLOW_TYPES);
     expect(typesIn('before-local-bookkeeping')).toEqual(WORKFLOW_TYPES);
+    expect(typesIn('before-reconcile-lost-runs')).toEqual(WORKFLOW_TYPES);
+  });
+
+  it("hold today's job workflow ending the runs a lost predecessor left, and before, not", () => {
+    const patches = (workflowId: string) =>
+      (recorded.find((r) => r.workflowId === workflowId)!.history.events ?? [])
+        .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+        .flatMap((e) => e.markerRecordedEventAttributes!.details!['patch-data']!.payloads!.map((p) => (JSON.parse(Buffer.from(p.data!).toString('utf8')) as { id: string }).id));
+    expect(patches('recorded-jobWorkflow')).toContain('reconcile-lost-runs');
+    expect(patches('recorded-before-reconcile-lost-runs:jobWorkflow')).not.toContain('reconcile-lost-runs');
   });
 
   it('hold bookkeeping as local activities today and as ordinary activities before', () => {

@@ -56,9 +56,14 @@ const RUNS_PER_HISTORY = 100;
 const CLIENT_TRIGGERS: readonly RunTrigger[] = ['import_now', 'import_from_date', 'upload'];
 /** Before this, two identical Import From Date requests queued two runs; histories from then replay so. */
 export const COALESCE_IMPORT_FROM_DATE_PATCH = 'coalesce-identical-import-from-date';
+/** Before this, a job workflow started without ending the runs a lost predecessor left open. */
+export const RECONCILE_LOST_RUNS_PATCH = 'reconcile-lost-runs';
 
 export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
   const state: JobWorkflowState = initial;
+  // What this execution started with, before any trigger changes it: see the reconciliation below.
+  const numberedBefore = state.nextRun;
+  const carried = state.queue.map((q) => q.runId);
   let running: QueuedRun | null = null;
   let runningScope: CancellationScope | null = null;
   /** A cancel that arrives while the running run is still being prepared, before it has a scope. */
@@ -251,6 +256,13 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
     } finally {
       notifying--;
     }
+  }
+
+  // Runs numbered before this execution that it does not carry were left queued or running by a
+  // workflow Temporal lost (deleted data, an old backup, a terminate): nothing else would end them.
+  if (patched(RECONCILE_LOST_RUNS_PATCH)) {
+    const ended = await bookkeeping().reconcileLostRuns({ jobId: state.jobId, before: numberedBefore, known: carried });
+    if (ended.length > 0) log.warn('ended runs this job workflow does not know', { runIds: ended });
   }
 
   const startable = () => state.queue.length > 0 && !unrecorded.has(state.queue[0]!.runId);

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, lt, sql as dsql } from 'drizzle-orm';
 import { connections, jobState, jobs, runs, type JobRow } from '../../db/schema.js';
 import { findConnector } from '../../connectors/registry.js';
 import { recordAudit } from '../../services/audit.js';
@@ -108,11 +108,17 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
       filters: patch.filters ? { conditions: keepLockFlags(patch.filters.conditions, before.filters.conditions, (a, b) => a.id === b.id), logic: patch.filters.logic ?? null } : before.filters,
       updatedAt: new Date(),
     };
-    await validateJob(db, next);
-    if (before.schedule && next.mappings !== before.mappings) assertRunnable(next);
-    const [after] = await db.update(jobs).set(next).where(eq(jobs.id, before.id)).returning();
-    await audit(request.actor.name, before, after!);
-    return toJobDocument(after!);
+    const after = await db.transaction(async (tx) => {
+      // Dependency edits one at a time: two checked side by side could each pass and form a cycle
+      // (A on B, B on A) in which both jobs wait for each other for good.
+      if (patch.dependsOn) await tx.execute(dsql`select pg_advisory_xact_lock(hashtext('syncline:job-dependencies'))`);
+      await validateJob(tx, next);
+      if (before.schedule && next.mappings !== before.mappings) assertRunnable(next);
+      const [updated] = await tx.update(jobs).set(next).where(eq(jobs.id, before.id)).returning();
+      return updated!;
+    });
+    await audit(request.actor.name, before, after);
+    return toJobDocument(after);
   });
 
   app.delete('/jobs/:id', { schema: { summary: 'Delete a job and its schedule', params: IdParams, response: { 204: Type.Null(), ...errorResponses } } }, async (request, reply) => {

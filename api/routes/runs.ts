@@ -4,10 +4,12 @@ import { Type } from '@sinclair/typebox';
 import { stringify } from 'csv-stringify';
 import { eq } from 'drizzle-orm';
 import { runs } from '../../db/schema.js';
-import { toRunDocument } from '../../services/runs.js';
 import { withFiles } from '../../services/run-files.js';
+import { runConfigurationDocument } from '../../services/run-configuration.js';
 import { workflowIds } from '../../temporal/names.js';
-import { cancelRunSignal } from '../../workflows/types.js';
+import { cancelRunSignal, stateQuery } from '../../workflows/types.js';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { LOST_RUN_ERROR, endLostRuns, toRunDocument } from '../../services/runs.js';
 import { FINAL_STATUSES, type RunStatus } from '../../sync/types.js';
 import { conflict, notFound } from '../errors.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
@@ -23,9 +25,10 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return row;
   };
 
-  app.get('/runs/:id', { schema: { summary: 'A run: status, window, counts and progress', params: IdParams, response: { 200: Type.Ref(RunDocument), ...errorResponses } } }, async (request) =>
-    withFiles(db, toRunDocument(await load(request.params.id))),
-  );
+  app.get('/runs/:id', { schema: { summary: 'A run: status, window, counts, progress and the configuration it runs', params: IdParams, response: { 200: Type.Ref(RunDocument), ...errorResponses } } }, async (request) => {
+    const run = await load(request.params.id);
+    return withFiles(db, { ...toRunDocument(run), configuration: run.configuration ? runConfigurationDocument(run.configuration) : null });
+  });
 
   app.get(
     '/runs/:id/errors',
@@ -63,7 +66,25 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/runs/:id/cancel', { schema: { summary: 'Cancel a queued or running run; what it upserted stays', params: IdParams, response: { 202: Type.Object({ id: Type.String(), status: Type.String() }), ...errorResponses } } }, async (request, reply) => {
     const run = await load(request.params.id);
     if (FINAL_STATUSES.includes(run.status as RunStatus)) throw conflict('run_finished', `Run ${run.id} already ended (${run.status}); there is nothing to cancel.`);
-    await temporal.client.workflow.getHandle(workflowIds.job(run.jobId)).signal(cancelRunSignal, run.id);
+    const job = temporal.client.workflow.getHandle(workflowIds.job(run.jobId));
+    if (!(await jobWorkflowKnows(job, run.id))) {
+      await endLostRuns(db, run.jobId, { runId: run.id });
+      throw conflict('run_lost', `Run ${run.id} cannot be cancelled: ${LOST_RUN_ERROR.message} It now shows as failure.`);
+    }
+    await job.signal(cancelRunSignal, run.id);
     return reply.status(202).send({ id: run.id, status: 'cancelling' });
   });
 };
+
+/** Whether the job's workflow is running and has the run running or queued. */
+async function jobWorkflowKnows(job: WorkflowHandle, runId: string): Promise<boolean> {
+  try {
+    const { status } = await job.describe();
+    if (status.name !== 'RUNNING') return false;
+    const state = await job.query(stateQuery);
+    return state.running === runId || state.queued.includes(runId);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}

@@ -20,6 +20,11 @@ export const RunDocument = Type.Object(
     startedAt: Nullable(Type.String()),
     finishedAt: Nullable(Type.String()),
     files: Type.Optional(Type.Array(Type.Object({ name: Type.String(), counts: Counts }), { description: 'counts per source file, for runs of file-based connectors' })),
+    configuration: Type.Optional(
+      Type.Union([Type.Object({ job: Type.Record(Type.String(), Type.Unknown()), connection: Type.Record(Type.String(), Type.Unknown()) }), Type.Null()], {
+        description: 'GET /v1/runs/:id only: the job and connection (secrets masked) as they were when the run began, which the whole run uses; null until it begins',
+      }),
+    ),
   },
   { $id: 'Run' },
 );

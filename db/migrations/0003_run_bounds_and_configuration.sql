@@ -8,4 +8,5 @@ CREATE TABLE "idempotency_keys" (
 );
 --> statement-breakpoint
 ALTER TABLE "run_errors" ADD COLUMN "record_truncated" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE "runs" ADD COLUMN "configuration" jsonb;--> statement-breakpoint
 CREATE INDEX "idempotency_keys_created_idx" ON "idempotency_keys" USING btree ("created_at");
