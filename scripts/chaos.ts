@@ -6,7 +6,11 @@
 //   - PostgreSQL stopped as by a crash (pg_ctl -m immediate) mid-run and started again after a
 //     few seconds: the run has a PostgreSQL server of its own for this (harness/private-postgres.ts),
 //     made with the machine's initdb and pg_ctl, so nothing else on the machine is disturbed;
-//   - the Temporal dev server stopped and started again on its port with its persistence file.
+//   - the Temporal dev server stopped and started again on its port with its persistence file;
+//   - poison (data-borne faults): PX accounts and users carrying values no column can hold, and a
+//     Bulk API upload with such values, a line over the record bound and a quote never closed;
+//     each run must end partial_success within two minutes with exactly those records failed,
+//     everything else written, the watermark moved, and the next run clean.
 // Exits non-zero when any check fails. --quick (CI): 2 kills, a 10 s outage, smaller storms;
 // --only PATTERN runs the scenarios whose name matches PATTERN; --database NAME names the scratch
 // database (default syncline_chaos; it goes with the run's own server at the end).
@@ -18,6 +22,7 @@ import { startPrivatePostgres, type PrivatePostgres } from './harness/private-po
 import { localPortsOf } from './harness/sockets.js';
 import { startHarnessStack, type HarnessStack } from './harness/stack.js';
 import { verifyRun, type Check } from './harness/verify.js';
+import { poisonCsv } from './harness/poison-csv.js';
 
 const argv = process.argv.slice(2);
 const quick = hasFlag(argv, 'quick');
@@ -63,8 +68,12 @@ interface Context {
   stack: HarnessStack;
   worker: Child;
   jobId: string;
+  companySyncId: string;
   expected: Expected;
 }
+
+/** How long a run over poisoned data may take: bad values are record failures, never retried. */
+const POISON_RUN_LIMIT_MS = 120_000;
 
 /** Each scenario starts from an idle job, an empty target and a watermark that reads everything. */
 async function reset(ctx: Context): Promise<void> {
@@ -197,6 +206,80 @@ const scenarios: { name: string; run: (ctx: Context, check: Check) => Promise<vo
       await finish(ctx, runId, check);
     },
   },
+  {
+    name: 'poison: PX accounts and users carrying values no column can hold',
+    async run(ctx, check) {
+      const { sql } = ctx.stack.database;
+      await ctx.stack.sim.control('POST', 'poison', { on: true });
+      try {
+        // Company Sync reads every account again, so that it meets the poisoned ones.
+        await sql`delete from company_person`;
+        await sql`delete from company`;
+        await call(ctx.stack, 'POST', `/v1/jobs/${ctx.companySyncId}/reset-watermark`);
+        const expected = expectationOf({ users, accounts, seed, poison: true });
+        say(`poisoned: ${expected.poisonedAccounts.length} accounts, ${expected.poisoned.length} users`);
+        const started = Date.now();
+        const run = await waitForRun(ctx.stack, await importNow(ctx.stack, ctx.jobId), POISON_RUN_LIMIT_MS, 200);
+        const took = Date.now() - started;
+        say(`run ended ${run.status} with ${JSON.stringify(run.counts)} in ${(took / 1000).toFixed(1)} s; checking`);
+        check('the run ended within two minutes', took < POISON_RUN_LIMIT_MS, `${took} ms`);
+        await verifyRun(ctx.stack, ctx.jobId, run, expected, check);
+
+        const companyRuns = await call<{ items: RunDoc[] }>(ctx.stack, 'GET', `/v1/jobs/${ctx.companySyncId}/runs?limit=1`);
+        const companyRun = companyRuns.body.items[0]!;
+        check('Company Sync ended partial_success, failing exactly the poisoned accounts', companyRun.status === 'partial_success' && companyRun.counts.failed === expected.poisonedAccounts.length, `${companyRun.status} ${JSON.stringify(companyRun.counts)}`);
+        const reasons = await sql<{ source_id: string; reason: string }[]>`select source_id, reason from run_errors where run_id in (${run.id}, ${companyRun.id})`;
+        const reasonOf = new Map(reasons.map((r) => [r.source_id, r.reason]));
+        const unnamed = [...expected.poisoned, ...expected.poisonedAccounts].filter((id) => !/^(firstName|signUpDate|email|numberOfUsers|name) → [a-z_]+: /.test(reasonOf.get(id) ?? ''));
+        check('each poisoned record failed with a reason naming its field', unnamed.length === 0, `${unnamed.length} without: ${unnamed.slice(0, 3).map((id) => `${id}: ${reasonOf.get(id)}`).join('; ')}`);
+
+        const next = await waitForRun(ctx.stack, await importNow(ctx.stack, ctx.jobId), POISON_RUN_LIMIT_MS, 200);
+        check('the next Import Now is clean', next.status === 'success' && next.counts.failed === 0, `${next.status} ${JSON.stringify(next.counts)}`);
+      } finally {
+        await ctx.stack.sim.control('POST', 'poison', { on: false });
+      }
+    },
+  },
+  {
+    name: 'poison: a Bulk API upload with bad values, a line over 1 MB and a quote never closed',
+    async run(ctx, check) {
+      const { sql } = ctx.stack.database;
+      const connection = await call<{ id: string }>(ctx.stack, 'POST', '/v1/connections', { connector: 'bulk-api', name: 'Poisoned files', config: {} });
+      const job = await call<{ id: string }>(ctx.stack, 'POST', '/v1/jobs', {
+        connectionId: connection.body.id,
+        name: 'Accounts from files',
+        source: { object: 'file' },
+        target: { object: 'company' },
+        mappings: [
+          { source: 'Account Id', target: 'px_account_id', upsertKey: true },
+          { source: 'Name', target: 'name' },
+          { source: 'Employees', target: 'employees' },
+        ],
+      });
+      const upload = async (text: string, name: string): Promise<RunDoc> => {
+        const answer = await ctx.stack.app.inject({ method: 'POST', url: `/v1/bulk/jobs/${job.body.id}/files?name=${name}`, headers: { authorization: `Bearer ${ctx.stack.token}`, 'content-type': 'text/csv' }, payload: text });
+        if (answer.statusCode !== 202) throw new Error(`the upload answered ${answer.statusCode}: ${answer.body}`);
+        return waitForRun(ctx.stack, (JSON.parse(answer.body) as { runId: string }).runId, POISON_RUN_LIMIT_MS, 200);
+      };
+      const rows = Math.max(1_000, users);
+      const file = poisonCsv(rows, Math.max(20, Math.floor(rows / 25)));
+      const started = Date.now();
+      const run = await upload(file.text, 'poison.csv');
+      const took = Date.now() - started;
+      say(`upload of ${rows} lines, ${file.bad.size} poisoned, ended ${run.status} with ${JSON.stringify(run.counts)} in ${(took / 1000).toFixed(1)} s; checking`);
+      check('the run ended partial_success within two minutes', run.status === 'partial_success' && took < POISON_RUN_LIMIT_MS, `${run.status} in ${took} ms`);
+      check(`the counts are exact: ${rows} fetched, ${file.good.size} inserted, ${file.bad.size} failed`, run.counts.fetched === rows && run.counts.inserted === file.good.size && run.counts.failed === file.bad.size, JSON.stringify(run.counts));
+      const errors = await sql<{ source_id: string; reason: string }[]>`select source_id, reason from run_errors where run_id = ${run.id}`;
+      const wrong = [...file.bad].filter(([line, reason]) => !reason.test(errors.find((e) => e.source_id === `poison.csv line ${line}`)?.reason ?? ''));
+      check(`the errors file lists exactly the ${file.bad.size} poisoned lines, each with its reason`, errors.length === file.bad.size && wrong.length === 0, `${errors.length} rows; ${wrong.length} lines missing or with another reason, e.g. line ${wrong[0]?.[0]}`);
+      const landed = await sql<{ px_account_id: string; name: string }[]>`select px_account_id, name from company where px_account_id like 'csv-%'`;
+      const wrongRows = landed.filter((r) => file.good.get(r.px_account_id) !== r.name).length;
+      check(`every other line landed once, as written (${file.good.size})`, landed.length === file.good.size && wrongRows === 0, `${landed.length} rows, ${wrongRows} wrong`);
+      const next = await upload('Account Id,Name,Employees\ncsv-clean,Clean,1\n', 'clean.csv');
+      check('the next upload is clean', next.status === 'success' && next.counts.failed === 0, `${next.status} ${JSON.stringify(next.counts)}`);
+      await sql`delete from company where px_account_id like 'csv-%'`;
+    },
+  },
 ];
 
 async function main(): Promise<number> {
@@ -209,7 +292,7 @@ async function main(): Promise<number> {
   try {
     const worker = await stack.startWorker({ pageSize });
     const jobs = await connectPx(stack);
-    const ctx: Context = { postgres, stack, worker, jobId: jobs.companyPersonSync, expected };
+    const ctx: Context = { postgres, stack, worker, jobId: jobs.companyPersonSync, companySyncId: jobs.companySync, expected };
     for (const scenario of scenarios.filter((s, i) => i === 0 || only === undefined || new RegExp(only).test(s.name))) {
       say(`scenario: ${scenario.name}`);
       const check = checker(scenario.name);

@@ -18,7 +18,8 @@ function sameSet(actual: Iterable<string>, expected: Iterable<string>): string |
 
 export async function verifyRun(stack: HarnessStack, jobId: string, run: RunDoc, expected: Expected, check: Check): Promise<void> {
   const { sql } = stack.database;
-  const status = expected.unplaceable.length > 0 ? 'partial_success' : 'success';
+  const failing = [...expected.unplaceable, ...expected.poisoned];
+  const status = failing.length > 0 ? 'partial_success' : 'success';
   check(`the run ended ${status}`, run.status === status, `${run.status} ${JSON.stringify(run.error)}`);
 
   const companies = await sql<{ px_account_id: string; name: string }[]>`select px_account_id, name from company`;
@@ -51,7 +52,7 @@ export async function verifyRun(stack: HarnessStack, jobId: string, run: RunDoc,
     fetched: expected.users,
     filtered: expected.filtered,
     inserted: expected.pairs.size,
-    failed: expected.unplaceable.length,
+    failed: failing.length,
     updatedOrUnchanged: expected.linked - expected.pairs.size,
   };
   const actual = {
@@ -64,10 +65,11 @@ export async function verifyRun(stack: HarnessStack, jobId: string, run: RunDoc,
   check(`the counts are exact ${JSON.stringify(counts)}`, JSON.stringify(actual) === JSON.stringify(counts), JSON.stringify(actual));
 
   const errors = await sql<{ source_id: string }[]>`select source_id from run_errors where run_id = ${run.id}`;
+  const what = expected.poisoned.length > 0 ? `${expected.unplaceable.length} unplaceable and ${expected.poisoned.length} poisoned` : `${expected.unplaceable.length} unplaceable`;
   check(
-    `the errors file lists each of the ${expected.unplaceable.length} unplaceable users once`,
-    errors.length === expected.unplaceable.length && sameSet(errors.map((e) => e.source_id), expected.unplaceable) === null,
-    `${errors.length} rows; ${sameSet(errors.map((e) => e.source_id), expected.unplaceable)}`,
+    `the errors file lists each of the ${what} users once`,
+    errors.length === failing.length && sameSet(errors.map((e) => e.source_id), failing) === null,
+    `${errors.length} rows; ${sameSet(errors.map((e) => e.source_id), failing)}`,
   );
 
   // The run's row ends a moment before its job's workflow moves the watermark and mirrors it.

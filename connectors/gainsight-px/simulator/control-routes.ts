@@ -35,6 +35,8 @@ export async function answerControl(context: ControlContext, req: IncomingMessag
       return withRangeChecks(() => touch(context.dataset, asBody(body)));
     case 'POST /__sim/add':
       return withRangeChecks(() => add(context.dataset, asBody(body)));
+    case 'POST /__sim/poison':
+      return poison(context.dataset, asBody(body));
     default:
       throw notFound(`No such simulator control: ${action}`);
   }
@@ -87,6 +89,13 @@ function add(dataset: PxDataset, body: Body): SimResponse {
   const now = optionalNumber(body, 'now') ?? Date.now();
   const added = object === 'accounts' ? dataset.addAccounts(count, now) : dataset.addUsers(count, now);
   return ok({ object, added: added.length, firstIndex: added[0] ?? null, now, ...describeData(dataset) });
+}
+
+/** { on: boolean }: a few records carry values no target column can hold (poison.ts). */
+function poison(dataset: PxDataset, body: Body): SimResponse {
+  if (typeof body.on !== 'boolean') throw badRequest('on must be true or false');
+  dataset.setPoison(body.on);
+  return ok({ poison: dataset.poison, ...describeData(dataset) });
 }
 
 // The dataset and the faults reject bad numbers with RangeError; over HTTP that is the caller's 400.

@@ -53,7 +53,7 @@ export const DEFAULT_BASE_TIME = Date.UTC(2025, 0, 1);
 export class PxDataset {
   readonly seed: number;
   readonly baseTime: number;
-  readonly poison: boolean;
+  private poisoned: boolean;
   private readonly context: GenerationContext;
   private readonly initialAccounts: number;
   private accountTotal: number;
@@ -69,7 +69,7 @@ export class PxDataset {
     requireCount('users', options.users);
     this.seed = options.seed ?? 1;
     this.baseTime = options.baseTime ?? DEFAULT_BASE_TIME;
-    this.poison = options.poison === true;
+    this.poisoned = options.poison === true;
     this.context = { seed: this.seed, baseTime: this.baseTime };
     this.initialAccounts = options.accounts;
     this.accountTotal = options.accounts;
@@ -89,6 +89,17 @@ export class PxDataset {
     return this.userTotal;
   }
 
+  /** Whether a few records carry values no target column can hold (poison.ts). */
+  get poison(): boolean {
+    return this.poisoned;
+  }
+
+  /** Poisons the dataset, or mends it: the chaos suite's poison scenarios run on the usual data. */
+  setPoison(on: boolean): void {
+    this.poisoned = on;
+    this.changes++;
+  }
+
   /** Grows with every change, so derived views (sorted listings) know when to rebuild. */
   get version(): number {
     return this.changes;
@@ -106,13 +117,13 @@ export class PxDataset {
       if (stored.numberOfUsers !== undefined) stored.numberOfUsers = numberOfUsers;
       account = stored;
     }
-    return this.poison ? poisonAccount(account, index) : account;
+    return this.poisoned ? poisonAccount(account, index) : account;
   }
 
   user(index: number): PxUser {
     requireIndex('user', index, this.userTotal);
     const user = this.userOverlay.get(index) ?? generateUser(this.context, index, this.initialAccounts);
-    return this.poison ? poisonUser(user, index) : user;
+    return this.poisoned ? poisonUser(user, index) : user;
   }
 
   /** The account with exactly this id (ids are case-sensitive), if it exists. */
