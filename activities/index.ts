@@ -3,6 +3,7 @@ import { withFailureTranslation } from './failures.js';
 import { createNotifyActivities } from './notify.js';
 import { createRunActivities } from './runs.js';
 import { createSyncPages } from './sync-pages.js';
+import { createPreviewActivities } from './preview.js';
 
 export type { ActivityDeps } from './deps.js';
 
@@ -10,6 +11,7 @@ export function createActivities(deps: ActivityDeps) {
   return withFailureTranslation({
     ...createRunActivities(deps),
     ...createNotifyActivities(deps),
+    ...createPreviewActivities(deps),
     syncPages: createSyncPages(deps),
   });
 }

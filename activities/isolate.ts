@@ -8,11 +8,13 @@ import type { SyncPlan } from '../sync/plan.js';
 import type { PreparedRecord, RecordFailure } from '../sync/transform.js';
 import { sourceKeyValues } from '../sync/transform.js';
 import { resolveLookups } from './lookups.js';
-import { upsertPage, type WriteCounts } from './upsert.js';
+import { upsertPage, type RecordOutcome, type WriteCounts } from './upsert.js';
 
 export interface Written {
   counts: WriteCounts;
   failures: RecordFailure[];
+  /** What each written record did, when asked for (a job preview). */
+  outcomes: RecordOutcome[];
 }
 
 /**
@@ -25,16 +27,16 @@ export function isDataError(error: unknown): error is postgres.PostgresError {
 }
 
 /** Lookups and upserts of `records`, isolating the records PostgreSQL refuses. */
-export async function writeIsolated(tx: Tx, plan: SyncPlan, records: PreparedRecord[]): Promise<Written> {
+export async function writeIsolated(tx: Tx, plan: SyncPlan, records: PreparedRecord[], observe = false): Promise<Written> {
   try {
-    return await tx.savepoint((savepoint) => writeRecords(savepoint, plan, records));
+    return await tx.savepoint((savepoint) => writeRecords(savepoint, plan, records, observe));
   } catch (error) {
     if (!isDataError(error) || records.length === 0) throw error;
-    if (records.length === 1) return { counts: { inserted: 0, updated: 0, unchanged: 0 }, failures: [refusal(plan, records[0]!, error)] };
+    if (records.length === 1) return { counts: { inserted: 0, updated: 0, unchanged: 0 }, failures: [refusal(plan, records[0]!, error)], outcomes: [] };
     // In source order, so that a later record with the same key still wins.
     const middle = Math.ceil(records.length / 2);
-    const first = await writeIsolated(tx, plan, records.slice(0, middle));
-    const second = await writeIsolated(tx, plan, records.slice(middle));
+    const first = await writeIsolated(tx, plan, records.slice(0, middle), observe);
+    const second = await writeIsolated(tx, plan, records.slice(middle), observe);
     return {
       counts: {
         inserted: first.counts.inserted + second.counts.inserted,
@@ -42,16 +44,18 @@ export async function writeIsolated(tx: Tx, plan: SyncPlan, records: PreparedRec
         unchanged: first.counts.unchanged + second.counts.unchanged,
       },
       failures: [...first.failures, ...second.failures],
+      outcomes: [...first.outcomes, ...second.outcomes],
     };
   }
 }
 
-/** One attempt; its failures are kept only if the attempt commits, so a retried half never repeats them. */
-async function writeRecords(tx: Tx, plan: SyncPlan, records: PreparedRecord[]): Promise<Written> {
+/** One attempt; its failures and outcomes are kept only if it commits, so a retried half never repeats them. */
+async function writeRecords(tx: Tx, plan: SyncPlan, records: PreparedRecord[], observe: boolean): Promise<Written> {
   const failures: RecordFailure[] = [];
+  const outcomes: RecordOutcome[] = [];
   const resolved = await resolveLookups(tx, plan, records, failures);
-  const counts = await upsertPage(tx, plan, resolved, failures);
-  return { counts, failures };
+  const counts = await upsertPage(tx, plan, resolved, failures, observe ? outcomes : undefined);
+  return { counts, failures, outcomes };
 }
 
 /** PostgreSQL names the column for some refusals (a missing value); a table's CHECK names itself. */

@@ -17,6 +17,7 @@ export interface PreparedPage extends ReadPage {
 
 export interface PageInput extends PreparedPage {
   runId: string;
+  jobId: string;
   /** The page number this attempt believes comes next; another attempt got there first otherwise. */
   pageNo: number;
   plan: SyncPlan;
@@ -52,21 +53,12 @@ export async function commitPage(sql: Sql, input: PageInput): Promise<PageCounts
     if (run && FINAL_STATUSES.includes(run.status as RunStatus)) throw new RunAlreadyEnded(input.runId, run.status);
     if (!run || run.pages !== input.pageNo) throw new PageAlreadyCommitted(input.runId, input.pageNo);
     await lockObjects(tx, plan.person ? [plan.object.name, plan.person.name] : [plan.object.name]);
-    const rejected = (input.rejected ?? []).map((r): RecordFailure => ({ sourceId: r.sourceId, keyValues: {}, reason: r.reason, source: r.record }));
+    const rejected = (input.rejected ?? []).map((r): RecordFailure => ({ sourceId: r.sourceId, keyValues: {}, reason: r.reason, source: r.record, rejected: true }));
     const written = await writeIsolated(tx, plan, transformed.prepared);
     const failures = [...rejected, ...transformed.failures, ...written.failures];
-    if (failures.length > 0) {
-      const stored = storedFailures(failures);
-      const column = (values: (string | null)[]) => textArray(tx, values);
-      await tx`
-        insert into run_errors (run_id, page, source_id, key_values, reason, record, record_truncated)
-        select ${input.runId}, ${input.pageNo}, u.source_id, u.key_values::jsonb, u.reason, u.record::jsonb, u.truncated::boolean
-        from unnest(
-          ${column(stored.map((f) => f.sourceId))}::text[], ${column(stored.map((f) => f.keyValues))}::text[],
-          ${column(stored.map((f) => f.reason))}::text[], ${column(stored.map((f) => f.record))}::text[],
-          ${column(stored.map((f) => String(f.truncated)))}::text[]
-        ) as u(source_id, key_values, reason, record, truncated)`;
-    }
+    const kept = await keepFailures(tx, input, failures);
+    const failed = new Set(failures.map((f) => f.source));
+    await keepOpenFailures(tx, input, kept, transformed.prepared.filter((r) => !failed.has(r.source)));
     const counts: PageCounts = {
       fetched: input.records.length + rejected.length,
       filtered: transformed.filtered,
@@ -96,4 +88,37 @@ async function countFile(tx: Tx, runId: string, file: string, pageNo: number, c:
       fetched = run_files.fetched + excluded.fetched, filtered = run_files.filtered + excluded.filtered,
       inserted = run_files.inserted + excluded.inserted, updated = run_files.updated + excluded.updated,
       unchanged = run_files.unchanged + excluded.unchanged, failed = run_files.failed + excluded.failed`;
+}
+
+/** The page's failures in run_errors; answers their ids and source ids. */
+async function keepFailures(tx: Tx, input: PageInput, failures: RecordFailure[]): Promise<{ id: string; source_id: string | null }[]> {
+  if (failures.length === 0) return [];
+  const stored = storedFailures(failures);
+  const column = (values: (string | null)[]) => textArray(tx, values);
+  return tx<{ id: string; source_id: string | null }[]>`
+    insert into run_errors (run_id, page, source_id, key_values, reason, record, record_truncated, rejected)
+    select ${input.runId}, ${input.pageNo}, u.source_id, u.key_values::jsonb, u.reason, u.record::jsonb, u.truncated::boolean, u.rejected::boolean
+    from unnest(
+      ${column(stored.map((f) => f.sourceId))}::text[], ${column(stored.map((f) => f.keyValues))}::text[],
+      ${column(stored.map((f) => f.reason))}::text[], ${column(stored.map((f) => f.record))}::text[],
+      ${column(stored.map((f) => String(f.truncated)))}::text[], ${column(stored.map((f) => String(f.rejected)))}::text[]
+    ) as u(source_id, key_values, reason, record, truncated, rejected)
+    returning id::text, source_id`;
+}
+
+/**
+ * The job's open failures follow the page: what it wrote is no longer failing, what failed now is
+ * (its latest failure, when one source id fails twice in a page).
+ */
+async function keepOpenFailures(tx: Tx, input: PageInput, failed: { id: string; source_id: string | null }[], written: { sourceId: string | null }[]): Promise<void> {
+  const writtenIds = written.flatMap((r) => (r.sourceId === null ? [] : [r.sourceId]));
+  if (writtenIds.length > 0) await tx`delete from open_failures where job_id = ${input.jobId} and source_id = any(${textArray(tx, writtenIds)}::text[])`;
+  const latest = new Map<string, string>();
+  for (const f of failed) if (f.source_id !== null && Number(f.id) > Number(latest.get(f.source_id) ?? 0)) latest.set(f.source_id, f.id);
+  if (latest.size === 0) return;
+  await tx`
+    insert into open_failures (job_id, source_id, error_id, run_id)
+    select ${input.jobId}, u.source_id, u.error_id::bigint, ${input.runId}
+    from unnest(${textArray(tx, [...latest.keys()])}::text[], ${textArray(tx, [...latest.values()])}::text[]) as u(source_id, error_id)
+    on conflict (job_id, source_id) do update set error_id = excluded.error_id, run_id = excluded.run_id, failed_at = now()`;
 }

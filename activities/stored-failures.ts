@@ -18,6 +18,7 @@ export interface StoredFailure {
   /** JSON. */
   record: string;
   truncated: boolean;
+  rejected: boolean;
 }
 
 export function storedFailures(failures: RecordFailure[]): StoredFailure[] {
@@ -30,6 +31,7 @@ export function storedFailures(failures: RecordFailure[]): StoredFailure[] {
       reason: storableText(f.reason).slice(0, MAX_REASON_CHARS),
       record: truncated ? JSON.stringify({ truncated: true, chars: record.length, head: record.slice(0, HEAD_CHARS) }) : record,
       truncated,
+      rejected: f.rejected === true,
     };
   });
 }

@@ -7,14 +7,13 @@ import { runs } from '../db/schema.js';
 import { configurationOf } from '../services/run-configuration.js';
 import { compileFilter } from '../sync/filters.js';
 import { loadObjectMetadata } from '../services/metadata.js';
-import { openSession } from '../services/sessions.js';
 import { invalidConfiguration } from '../sync/errors.js';
-import type { ReadPage, ReadRequest } from '../connectors/types.js';
+import type { ReadPage } from '../connectors/types.js';
+import { openRunSource } from './source.js';
 import type { ActivityDeps } from './deps.js';
 import { commitPage, preparePage, type PreparedPage } from './page.js';
 import { refreshStatistics, tablesReadBy } from './statistics.js';
 import { buildPlan } from '../sync/plan.js';
-import { sourceFieldsOf } from '../sync/source-fields.js';
 import type { RunTrigger } from '../sync/types.js';
 
 const SLICE_MS = 60_000;
@@ -42,23 +41,19 @@ export function createSyncPages(deps: ActivityDeps) {
     if (!run) throw invalidConfiguration(`Run ${runId} does not exist.`);
     if (run.sourceDone) return { done: true, pages: run.pages };
     // The job and connection as the run began with them: an edit meanwhile applies from the next run.
-    const { job, connection } = await configurationOf(db, run);
+    const configuration = await configurationOf(db, run);
+    const { job } = configuration;
     const plan = buildPlan(job, await loadObjectMetadata(db));
     const keep = compileFilter(job.filters);
-    const session = await openSession(db, deps.secrets, connection.id, connection.config);
-    const idField = session.idField(job.sourceObject);
-    const fields = sourceFieldsOf(job);
-    const read = (cursor: unknown): Promise<PreparedPage> =>
-      session.readPage(request(cursor)).then((page: ReadPage) => preparePage(page, plan, keep, idField));
-    const request = (cursor: unknown): ReadRequest => ({
-      object: job.sourceObject,
+    const trigger = run.trigger as RunTrigger;
+    const source = await openRunSource(deps, configuration, {
+      id: runId,
+      jobId: job.id,
+      trigger,
       window: { from: run.windowFrom!, to: run.windowTo! },
-      cursor,
-      filters: job.filters,
-      options: { ...job.options, ...(deps.pageSize ? { pageSize: deps.pageSize } : {}) },
-      fields,
-      run: { id: runId, jobId: job.id, trigger: run.trigger as RunTrigger },
+      ...(trigger === 'retry_failed' ? { retry: { jobId: job.id, parentRunId: run.parentRunId } } : {}),
     });
+    const read = (cursor: unknown): Promise<PreparedPage> => source.read(cursor).then((page: ReadPage) => preparePage(page, plan, keep, source.idField));
 
     const readTables = tablesReadBy(plan);
     await refreshStatistics(sql, readTables);
@@ -75,7 +70,7 @@ export function createSyncPages(deps: ActivityDeps) {
         // Read and prepare the next page while this one is written; only when it will certainly be used.
         const goOn = page.nextCursor !== null && Date.now() < deadline;
         if (goOn) next = settle(read(page.nextCursor));
-        await commitPage(sql, { runId, pageNo, plan, ...page });
+        await commitPage(sql, { runId, jobId: job.id, pageNo, plan, ...page });
         pageNo++;
         if (pageNo % STATISTICS_EVERY_PAGES === 0) await refreshStatistics(sql, readTables);
         context.heartbeat({ pages: pageNo });

@@ -14,6 +14,20 @@ export interface WriteCounts {
   unchanged: number;
 }
 
+/** A field an update changes, as a job preview shows it. */
+export interface FieldChange {
+  field: string;
+  from: Value;
+  to: Value;
+}
+
+/** What one record did to its target row (and its person), for a job preview. */
+export interface RecordOutcome {
+  record: PreparedRecord;
+  outcome: 'inserted' | 'updated' | 'unchanged';
+  changes: FieldChange[];
+}
+
 interface Row {
   gsid: string;
   values: Record<string, Value>;
@@ -29,15 +43,18 @@ export async function lockObjects(sql: Sql, objects: string[]): Promise<void> {
   for (const object of [...objects].sort()) await sql`select pg_advisory_xact_lock(hashtext(${`syncline:object:${object}`}))`;
 }
 
+/** Writes the records; `outcomes`, when given, receives what each record did (a preview asks). */
 export async function upsertPage(
   sql: Sql,
   plan: SyncPlan,
   records: PreparedRecord[],
   failures: RecordFailure[],
+  outcomes?: RecordOutcome[],
 ): Promise<WriteCounts> {
   const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
   let pending = records;
-  const personChanged = new Set<PreparedRecord>();
+  /** Records that change their person, with the person's fields they change. */
+  const personChanged = new Map<PreparedRecord, FieldChange[]>();
   if (plan.person && plan.personKey) pending = await resolvePersons(sql, plan, pending, failures, personChanged);
 
   const fail = (record: PreparedRecord, reason: string) =>
@@ -75,7 +92,9 @@ export async function upsertPage(
       // The first record inserts the row; a later one with the same key updates it if it differs.
       let current: Row = { gsid: newGsid(), values: {} };
       group.records.forEach((record, i) => {
-        counts[i === 0 ? 'inserted' : changes(plan.object, current, record.values) ? 'updated' : 'unchanged']++;
+        const outcome = i === 0 ? 'inserted' : changes(plan.object, current, record.values) ? 'updated' : 'unchanged';
+        counts[outcome]++;
+        outcomes?.push({ record, outcome, changes: outcome === 'updated' ? fieldChanges(plan.object, current, record.values) : [] });
         current = { gsid: current.gsid, values: { ...current.values, ...record.values } };
       });
       inserts.push(current);
@@ -88,7 +107,9 @@ export async function upsertPage(
     const rowChanges = changes(plan.object, stored, merged.values);
     const changed = rowChanges || group.records.some((r) => personChanged.has(r));
     for (const record of group.records) {
-      counts[changed && (personChanged.has(record) || changes(plan.object, stored, record.values)) ? 'updated' : 'unchanged']++;
+      const outcome = changed && (personChanged.has(record) || changes(plan.object, stored, record.values)) ? 'updated' : 'unchanged';
+      counts[outcome]++;
+      outcomes?.push({ record, outcome, changes: outcome === 'updated' ? [...fieldChanges(plan.object, stored, record.values), ...(personChanged.get(record) ?? [])] : [] });
     }
     if (rowChanges) updates.push(merged);
   }
@@ -99,12 +120,24 @@ export async function upsertPage(
 
 /** Compared by each field's type, so that what the database hands back equals what was written. */
 function changes(object: ObjectDef, row: Row, values: Record<string, Value>): boolean {
-  for (const name in values) {
-    const field = object.fields.find((f) => f.name === name);
-    if (!field) throw new Error(`${object.name} has no field "${name}" to compare`);
-    if (!sameValue(field, row.values[name] ?? null, values[name] ?? null)) return true;
-  }
+  for (const name in values) if (!sameValue(fieldOf(object, name), row.values[name] ?? null, values[name] ?? null)) return true;
   return false;
+}
+
+function fieldChanges(object: ObjectDef, row: Row, values: Record<string, Value>): FieldChange[] {
+  const changed: FieldChange[] = [];
+  for (const name in values) {
+    const from = row.values[name] ?? null;
+    const to = values[name] ?? null;
+    if (!sameValue(fieldOf(object, name), from, to)) changed.push({ field: name, from, to });
+  }
+  return changed;
+}
+
+function fieldOf(object: ObjectDef, name: string): FieldDef {
+  const field = object.fields.find((f) => f.name === name);
+  if (!field) throw new Error(`${object.name} has no field "${name}" to compare`);
+  return field;
 }
 
 /**
@@ -130,7 +163,7 @@ async function resolvePersons(
   plan: SyncPlan,
   records: PreparedRecord[],
   failures: RecordFailure[],
-  changed: Set<PreparedRecord>,
+  changed: Map<PreparedRecord, FieldChange[]>,
 ): Promise<PreparedRecord[]> {
   const person = plan.person!;
   const key = plan.personKey!;
@@ -170,7 +203,10 @@ async function resolvePersons(
     } else if (changes(person, found, current.values)) {
       updates.push(current);
       // As for the target row: a record changed its person if the person changes and it differs.
-      for (const record of group.records) if (changes(person, found, record.personValues)) changed.add(record);
+      for (const record of group.records) {
+        const personChanges = fieldChanges(person, found, record.personValues);
+        if (personChanges.length > 0) changed.set(record, personChanges);
+      }
     }
   }
   await insertRows(sql, person, inserts);

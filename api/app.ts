@@ -21,6 +21,8 @@ import { objectRoutes } from './routes/objects.js';
 import { bulkRoutes } from './routes/bulk.js';
 import { logRoutes } from './routes/logs.js';
 import { chainRoutes } from './routes/chains.js';
+import { failureRoutes } from './routes/failures.js';
+import { previewRoutes } from './routes/previews.js';
 import { MAX_UPLOAD_MS } from '../connectors/bulk-api/staging.js';
 
 export interface AppServices {
@@ -76,5 +78,7 @@ export async function buildApp(services: AppServices, options: { logger?: boolea
   await app.register(bulkRoutes, { prefix: '/v1' });
   await app.register(logRoutes, { prefix: '/v1' });
   await app.register(chainRoutes, { prefix: '/v1' });
+  await app.register(failureRoutes, { prefix: '/v1' });
+  await app.register(previewRoutes, { prefix: '/v1' });
   return app;
 }

@@ -1,11 +1,13 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   index,
   integer,
   jsonb,
   numeric,
+  pgSequence,
   pgTable,
   primaryKey,
   text,
@@ -128,9 +130,40 @@ export const runErrors = pgTable(
     record: jsonb('record').$type<unknown>(),
     /** The record was larger than a failure keeps (activities/stored-failures.ts): only its beginning is stored. */
     recordTruncated: boolean('record_truncated').notNull().default(false),
+    /** The source could not read it as a record (a malformed file line): there is nothing to retry. */
+    rejected: boolean('rejected').notNull().default(false),
   },
   (t) => [index('run_errors_run_idx').on(t.runId, t.page)],
 );
+
+/**
+ * The records failing now, per job: the latest failure of each source id, until a later run (an
+ * incremental one, a backfill or a retry) writes that source id. Kept with each page's commit.
+ */
+export const openFailures = pgTable(
+  'open_failures',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    sourceId: text('source_id').notNull(),
+    errorId: bigint('error_id', { mode: 'number' }).notNull(),
+    runId: text('run_id').notNull(),
+    failedAt: timestamp('failed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.sourceId] }), index('open_failures_error_idx').on(t.jobId, t.errorId)],
+);
+
+/** Numbers previews (`job:<id>:preview:<n>`) without writing a row: a preview writes nothing. */
+export const previewNumbers = pgSequence('preview_numbers');
+
+/** A job preview's answer, from the workflow that made it to the request that asked; gone once read. */
+export const jobPreviews = pgTable('job_previews', {
+  id: text('id').primaryKey(),
+  jobId: text('job_id').notNull(),
+  result: jsonb('result').$type<Record<string, unknown>>().notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
 
 /** A run's counts per source file, for file-based connectors; committed with each page. */
 export const runFiles = pgTable(

@@ -96,6 +96,19 @@ export function assertRunnable(job: JobRow): void {
   if (problems.length > 0) throw unprocessable('job_not_runnable', problems[0]!.message, problems);
 }
 
+/** A job with an edit applied, as PATCH /v1/jobs/:id makes it (a preview's draft too); 409 if it removes what is locked. */
+export function applyJobPatch<P extends { mappings?: Mapping[]; derivedMappings?: DerivedMapping[]; filters?: FilterSpec }>(before: JobRow, patch: P): JobRow {
+  assertLockedKept(before, patch);
+  return {
+    ...before,
+    ...patch,
+    mappings: patch.mappings ? keepLockFlags(patch.mappings, before.mappings, (a, b) => a.target === b.target && a.source === b.source) : before.mappings,
+    derivedMappings: patch.derivedMappings ? keepLockFlags(patch.derivedMappings, before.derivedMappings, (a, b) => a.target === b.target) : before.derivedMappings,
+    filters: patch.filters ? { conditions: keepLockFlags(patch.filters.conditions, before.filters.conditions, (a, b) => a.id === b.id), logic: patch.filters.logic ?? null } : before.filters,
+    updatedAt: new Date(),
+  };
+}
+
 /** Connector-locked mappings, lookups and filters survive every edit. */
 export function assertLockedKept(before: JobRow, patch: { mappings?: Mapping[]; derivedMappings?: DerivedMapping[]; filters?: FilterSpec }): void {
   const problems: ErrorDetail[] = [];

@@ -30,7 +30,8 @@ export async function configurationOf(db: Db, run: RunRow): Promise<RunConfigura
   return run.configuration ?? currentConfiguration(db, run.jobId);
 }
 
-async function currentConfiguration(db: Db, jobId: string): Promise<RunConfiguration> {
+/** The job's configuration as it is now (a run fixes it when it begins; a preview applies a draft to it). */
+export async function currentConfiguration(db: Db, jobId: string): Promise<RunConfiguration> {
   const [row] = await db.select({ job: jobs, connection: connections }).from(jobs).innerJoin(connections, eq(connections.id, jobs.connectionId)).where(eq(jobs.id, jobId));
   if (!row) throw invalidConfiguration(`Job ${jobId} was deleted.`);
   const { job, connection } = row;

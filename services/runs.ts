@@ -18,6 +18,7 @@ export function toRunDocument(row: RunRow) {
     id: row.id,
     jobId: row.jobId,
     chainRunId: row.chainRunId,
+    parentRunId: row.parentRunId,
     trigger: row.trigger,
     status: row.status,
     window: { from: row.windowFrom?.toISOString() ?? null, to: row.windowTo?.toISOString() ?? null },

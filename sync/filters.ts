@@ -256,6 +256,12 @@ export function compileFilter(spec: FilterSpec): RecordFilter {
   return compileNode(parseLogic(spec.logic, [...predicates.keys()]), predicates);
 }
 
+/** For a record the filter drops: the conditions it fails, so a person sees why (job preview). */
+export function compileFailedConditions(spec: FilterSpec): (record: unknown) => FilterCondition[] {
+  const compiled = spec.conditions.map((condition) => ({ condition, predicate: compileCondition(condition) }));
+  return (record) => compiled.filter(({ predicate }) => !predicate(record)).map(({ condition }) => condition);
+}
+
 function compileNode(node: LogicNode, predicates: ReadonlyMap<string, RecordFilter>): RecordFilter {
   if (node.kind === 'condition') {
     const predicate = predicates.get(node.id);

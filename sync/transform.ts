@@ -22,6 +22,8 @@ export interface RecordFailure {
   keyValues: Record<string, unknown>;
   reason: string;
   source: Record<string, unknown>;
+  /** The source could not read it as a record: a retry has nothing to process. */
+  rejected?: boolean;
 }
 
 export interface TransformResult {
@@ -44,12 +46,16 @@ export function transformPage(
       filtered++;
       continue;
     }
-    const sourceId = idOf(source, idField);
-    const outcome = prepare(source, sourceId, plan);
+    const outcome = prepareRecord(source, plan, idField);
     if ('reason' in outcome) failures.push(outcome);
     else prepared.push(outcome);
   }
   return { filtered, prepared, failures };
+}
+
+/** One record kept by the filters, mapped and converted; or why it cannot be. */
+export function prepareRecord(source: Record<string, unknown>, plan: SyncPlan, idField: string): PreparedRecord | RecordFailure {
+  return prepare(source, sourceIdOf(source, idField), plan);
 }
 
 function prepare(source: Record<string, unknown>, sourceId: string | null, plan: SyncPlan): PreparedRecord | RecordFailure {
@@ -93,7 +99,8 @@ export function sourceKeyValues(source: Record<string, unknown>, plan: SyncPlan)
   return result;
 }
 
-function idOf(source: Record<string, unknown>, idField: string): string | null {
+/** The record's id, as failures report it. */
+export function sourceIdOf(source: Record<string, unknown>, idField: string): string | null {
   const id = getPath(source, idField);
   return id === undefined || id === null ? null : String(id);
 }

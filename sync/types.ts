@@ -75,8 +75,11 @@ export interface Schedule {
   monthly?: { day: number; at: string };
 }
 
-/** `upload`: a file pushed to the job (a Bulk API upload) asked for the run. */
-export type RunTrigger = 'import_now' | 'import_from_date' | 'schedule' | 'chain' | 'dependency' | 'upload';
+/**
+ * `upload`: a file pushed to the job (a Bulk API upload) asked for the run; `retry_failed`: the run
+ * processes failed records again (one run's, or the job's open failures), never the source.
+ */
+export type RunTrigger = 'import_now' | 'import_from_date' | 'schedule' | 'chain' | 'dependency' | 'upload' | 'retry_failed';
 export type RunStatus = 'queued' | 'running' | 'success' | 'partial_success' | 'failure' | 'cancelled';
 export const FINAL_STATUSES: readonly RunStatus[] = ['success', 'partial_success', 'failure', 'cancelled'];
 

@@ -8,6 +8,7 @@ export const DEFAULT_TASK_QUEUE = 'syncline';
 export const workflowIds = {
   job: (jobId: string) => `job:${jobId}`,
   jobRun: (jobId: string, n: number) => `job:${jobId}:run:${n}`,
+  jobPreview: (jobId: string, n: number) => `job:${jobId}:preview:${n}`,
   jobSchedule: (jobId: string) => `job:${jobId}:schedule`,
   jobScheduledTrigger: (jobId: string) => `job:${jobId}:scheduled`,
   chainRun: (chainId: string, n: number) => `chain:${chainId}:run:${n}`,

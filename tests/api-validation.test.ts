@@ -164,7 +164,10 @@ describe('input validation and access', () => {
 
   it('lets a viewer read but answers every write with 403', async () => {
     const routes = apiRoutes(stack.app);
-    for (const route of routes.filter((r) => r.method !== 'GET')) {
+    // A preview writes nothing: a viewer may preview the saved job, not try a draft.
+    const preview = '/v1/jobs/:id/preview';
+    expect((await api<ErrorShape>(stack, 'POST', fill(preview, job.id), { draft: {} }, VIEWER_TOKEN)).status).toBe(403);
+    for (const route of routes.filter((r) => r.method !== 'GET' && r.url !== preview)) {
       const answer = await api<ErrorShape>(stack, route.method as Method, fill(route.url, job.id), route.method === 'DELETE' ? undefined : {}, VIEWER_TOKEN);
       expect(answer.status, `${route.method} ${route.url}`).toBe(403);
       expectErrorShape(answer.body);

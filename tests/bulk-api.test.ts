@@ -231,6 +231,26 @@ describe('Bulk API uploads', () => {
     expect((await api(stack, 'PATCH', `/v1/jobs/${job.id}`, { options: {} })).status).toBe(200);
   });
 
+  it('a retry of a run\'s failed rows lands them once the mapping is fixed; a line that could not be read says it cannot be retried', async () => {
+    const answer = await uploadFile(stack, job.id, 'Account Id,Name,Employees\nretry-1,One,lots\nretry-2,Two,2,extra\nretry-3,Three,3\n', { query: { name: 'retry.csv' } });
+    const run = await waitForRun(stack, answer.body.runId);
+    expect(run.counts).toMatchObject({ fetched: 3, inserted: 1, failed: 2 });
+    const fixed = await api(stack, 'PATCH', `/v1/jobs/${job.id}`, { mappings: job.mappings.filter((m) => m.target !== 'employees') });
+    expect(fixed.status, fixed.text).toBe(200);
+    try {
+      const retried = await api<{ runId: string }>(stack, 'POST', `/v1/runs/${run.id}/retry-failed`);
+      expect(retried.status, retried.text).toBe(202);
+      const retry = await waitForRun(stack, retried.body.runId);
+      expect(retry).toMatchObject({ trigger: 'retry_failed', status: 'partial_success', counts: { fetched: 2, inserted: 1, failed: 1 } });
+      const [one] = await stack.database.sql<{ name: string }[]>`select name from company where px_account_id = 'retry-1'`;
+      expect(one?.name).toBe('One');
+      const errors = (await api<string>(stack, 'GET', `/v1/runs/${retry.id}/errors`)).text;
+      expect(errors).toMatch(/retry\.csv line 3,.*could not be retried: the source could not read it as a record/);
+    } finally {
+      expect((await api(stack, 'PATCH', `/v1/jobs/${job.id}`, { mappings: job.mappings })).status).toBe(200);
+    }
+  });
+
   it('an Import Now with nothing uploaded reads nothing and succeeds', async () => {
     const triggered = await api<{ runId: string }>(stack, 'POST', `/v1/jobs/${job.id}/import-now`);
     expect(triggered.status).toBe(202);

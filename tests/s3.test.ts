@@ -176,15 +176,38 @@ describe('Amazon S3 files', () => {
 
   it('a line over 1 MB and a quote never closed fail alone, page after page; the file goes on after them', async () => {
     const huge = 'x'.repeat(1024 * 1024 + 10);
-    await moto.put(BUCKET, 'incoming/d.csv', `Account Id,Name\nacc-20,Twenty\nacc-21,${huge}\nacc-22,"Never closed\nacc-23,Twenty-three\nacc-24,Twenty-four\n`);
+    await moto.put(BUCKET, 'incoming/oversized.csv', `Account Id,Name\nacc-20,Twenty\nacc-21,${huge}\nacc-22,"Never closed\nacc-23,Twenty-three\nacc-24,Twenty-four\n`);
     const read = await run('import-now');
     expect(read.status).toBe('partial_success');
     expect(read.counts).toMatchObject({ fetched: 5, inserted: 3, failed: 2 });
     const errors = await api<string>(stack, 'GET', `/v1/runs/${read.id}/errors`);
-    expect(errors.text).toMatch(/incoming\/d\.csv line 3,.*longer than 1 MB/);
-    expect(errors.text).toMatch(/incoming\/d\.csv line 4,.*never closed/);
+    expect(errors.text).toMatch(/incoming\/oversized\.csv line 3,.*longer than 1 MB/);
+    expect(errors.text).toMatch(/incoming\/oversized\.csv line 4,.*never closed/);
     const names = await companies();
     expect([names['acc-20'], names['acc-23'], names['acc-24']]).toEqual(['Twenty', 'Twenty-three', 'Twenty-four']);
+  });
+
+  it('a retry of failed lines lands them once the mapping is fixed, without reading the file again', async () => {
+    const long = 'L'.repeat(2_500);
+    await moto.put(BUCKET, 'incoming/retry.csv', `Account Id,Name\nacc-30,${long}\nacc-31,Thirty-one\n`);
+    const read = await run('import-now');
+    expect(read.counts).toMatchObject({ fetched: 2, inserted: 1, failed: 1 });
+    await moto.put(BUCKET, 'incoming/retry.csv', 'Account Id,Name\nacc-30,Changed since\n');
+    const mappings = job.mappings.map((m) => (m.target === 'name' ? { ...m, target: 'industry' } : m));
+    expect((await api(stack, 'PATCH', `/v1/jobs/${job.id}`, { mappings })).status).toBe(200);
+    try {
+      const retried = await api<{ runId: string }>(stack, 'POST', `/v1/runs/${read.id}/retry-failed`);
+      expect(retried.status, retried.text).toBe(202);
+      const retry = await waitForRun(stack, retried.body.runId);
+      expect(retry).toMatchObject({ trigger: 'retry_failed', status: 'success', counts: { fetched: 1, inserted: 1, failed: 0 } });
+      // The stored record was retried, not the file as it is now.
+      const [row] = await stack.database.sql<{ industry: string }[]>`select industry from company where px_account_id = 'acc-30'`;
+      expect(row?.industry).toBe(long);
+    } finally {
+      expect((await api(stack, 'PATCH', `/v1/jobs/${job.id}`, { mappings: job.mappings })).status).toBe(200);
+    }
+    // The file's new version is read by the next run, as any change is.
+    expect((await run('import-now')).files?.map((f) => f.name)).toEqual(['incoming/retry.csv']);
   });
 
   it('a Bulk API job may depend on an S3 job: an upload runs the S3 job first, then its own rows', async () => {

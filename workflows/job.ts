@@ -53,7 +53,7 @@ const notifications = proxyActivities<Activities>({
 const RUNS_PER_HISTORY = 100;
 
 /** Triggers a client sends; those of schedules, chains and dependencies are bounded by their owners. */
-const CLIENT_TRIGGERS: readonly RunTrigger[] = ['import_now', 'import_from_date', 'upload'];
+const CLIENT_TRIGGERS: readonly RunTrigger[] = ['import_now', 'import_from_date', 'upload', 'retry_failed'];
 /** Before this, two identical Import From Date requests queued two runs; histories from then replay so. */
 export const COALESCE_IMPORT_FROM_DATE_PATCH = 'coalesce-identical-import-from-date';
 /** Before this, a job workflow started without ending the runs a lost predecessor left open. */
@@ -81,16 +81,18 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
 
   /** The queued run a request joins instead of queueing one of its own, if any. */
   const waitingRunFor = (request: TriggerRequest): QueuedRun | undefined => {
-    // A chain's member gets a run of its own, so that the chain run lists it under its id.
-    if (request.chainRunId) return undefined;
-    if (request.trigger !== 'import_from_date') return state.queue.find((q) => q.incremental);
-    const same = state.queue.find((q) => !q.incremental && !q.chainRunId && sameWindow(q.window, request.window ?? null));
+    // A chain's member gets a run of its own, so that the chain run lists it under its id; a retry
+    // of failed records is one of its own too.
+    if (request.chainRunId || request.trigger === 'retry_failed') return undefined;
+    if (isIncremental(request.trigger)) return state.queue.find((q) => q.incremental);
+    const same = state.queue.find((q) => sameImportFromDate(q, request));
     return same && patched(COALESCE_IMPORT_FROM_DATE_PATCH) ? same : undefined;
   };
   /** As waitingRunFor, without the side effect of patched(): validators must not have any. */
-  const wouldCoalesce = (request: TriggerRequest): boolean =>
-    !request.chainRunId &&
-    (request.trigger !== 'import_from_date' ? state.queue.some((q) => q.incremental) : state.queue.some((q) => !q.incremental && !q.chainRunId && sameWindow(q.window, request.window ?? null)));
+  const wouldCoalesce = (request: TriggerRequest): boolean => {
+    if (request.chainRunId || request.trigger === 'retry_failed') return false;
+    return isIncremental(request.trigger) ? state.queue.some((q) => q.incremental) : state.queue.some((q) => sameImportFromDate(q, request));
+  };
 
   const view = (): JobStateView => ({
     watermark: state.watermark,
@@ -103,7 +105,7 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
   setHandler(
     triggerUpdate,
     async (request: TriggerRequest): Promise<TriggerResult> => {
-      const incremental = request.trigger !== 'import_from_date';
+      const incremental = isIncremental(request.trigger);
       const waiting = waitingRunFor(request);
       if (waiting) {
         // Repeated incremental triggers coalesce: the queued run will read everything up to its start;
@@ -285,8 +287,15 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
   await condition(allHandlersFinished);
 }
 
-function sameWindow(a: QueuedRun['window'], b: QueuedRun['window']): boolean {
-  return a !== null && b !== null && a.from === b.from && (a.to ?? null) === (b.to ?? null);
+/** Runs that read from the watermark and move it; Import From Date and retries of failed records do neither. */
+function isIncremental(trigger: RunTrigger): boolean {
+  return trigger !== 'import_from_date' && trigger !== 'retry_failed';
+}
+
+function sameImportFromDate(queued: QueuedRun, request: TriggerRequest): boolean {
+  const a = queued.window;
+  const b = request.window ?? null;
+  return queued.trigger === 'import_from_date' && !queued.chainRunId && a !== null && b !== null && a.from === b.from && (a.to ?? null) === (b.to ?? null);
 }
 
 function outcomeOfFailure(error: unknown): { status: RunStatus; error: StoredError | null } {

@@ -22,7 +22,9 @@ export function registerAuth(app: FastifyInstance, tokens: ApiToken[]): void {
     const token = match ? byToken.get(match[1]!.trim()) : undefined;
     if (!token) throw new ApiError(401, 'unauthorized', 'Send a valid API token as "Authorization: Bearer <token>".');
     request.actor = { name: token.name, role: token.role };
-    if (request.method !== 'GET' && request.method !== 'HEAD' && token.role !== 'admin') {
+    // A route that changes nothing a viewer may not see (a preview) says so in its config.
+    const viewerMayPost = (request.routeOptions.config as { viewerMayPost?: boolean } | undefined)?.viewerMayPost === true;
+    if (request.method !== 'GET' && request.method !== 'HEAD' && token.role !== 'admin' && !viewerMayPost) {
       throw new ApiError(403, 'forbidden', `The token "${token.name}" is a viewer token and can only read; use an admin token to make changes.`);
     }
   });

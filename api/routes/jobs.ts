@@ -7,7 +7,7 @@ import { connections, jobState, jobs, runs, type JobRow } from '../../db/schema.
 import { findConnector } from '../../connectors/registry.js';
 import { recordAudit } from '../../services/audit.js';
 import { newId } from '../../services/ids.js';
-import { DEFAULT_NOTIFICATIONS, assertLockedKept, assertRunnable, auditedJob, keepLockFlags, toJobDocument, validateJob } from '../../services/jobs.js';
+import { DEFAULT_NOTIFICATIONS, applyJobPatch, assertRunnable, auditedJob, keepLockFlags, toJobDocument, validateJob } from '../../services/jobs.js';
 import { assertJobsRemovable, queueClientRun, removeJob } from '../../services/job-lifecycle.js';
 import { REPLAYED_HEADER, idempotent, keyedRequest } from '../../services/idempotency.js';
 import { toRunDocument } from '../../services/runs.js';
@@ -16,6 +16,7 @@ import { deleteJobSchedule, upsertJobSchedule, validateSchedule } from '../../te
 import { resetWatermarkUpdate, stateQuery, type JobStateView, type TriggerRequest, type WatermarkReset } from '../../workflows/types.js';
 import type { Schedule } from '../../sync/types.js';
 import { badRequest, notFound, unprocessable } from '../errors.js';
+import { checkedWindow } from '../windows.js';
 import { decodeCursor, decodeIntegerCursor, pageOf } from '../paging.js';
 import { IdParams, Page, PageQuery, errorResponses } from '../schemas/common.js';
 import { ImportFromDateBody, JobCreate, JobPatch, JobStateAnswer, ScheduleBody, TriggerAnswer, TriggerHeaders, triggerResponses } from '../schemas/jobs.js';
@@ -99,15 +100,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch('/jobs/:id', { schema: { summary: 'Edit a job', params: IdParams, body: JobPatch, response: { 200: JobRef, ...errorResponses } } }, async (request) => {
     const before = await load(request.params.id);
     const patch = request.body;
-    assertLockedKept(before, patch);
-    const next: JobRow = {
-      ...before,
-      ...patch,
-      mappings: patch.mappings ? keepLockFlags(patch.mappings, before.mappings, (a, b) => a.target === b.target && a.source === b.source) : before.mappings,
-      derivedMappings: patch.derivedMappings ? keepLockFlags(patch.derivedMappings, before.derivedMappings, (a, b) => a.target === b.target) : before.derivedMappings,
-      filters: patch.filters ? { conditions: keepLockFlags(patch.filters.conditions, before.filters.conditions, (a, b) => a.id === b.id), logic: patch.filters.logic ?? null } : before.filters,
-      updatedAt: new Date(),
-    };
+    const next = applyJobPatch(before, patch);
     const after = await db.transaction(async (tx) => {
       // Dependency edits one at a time: two checked side by side could each pass and form a cycle
       // (A on B, B on A) in which both jobs wait for each other for good.
@@ -157,13 +150,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { summary: 'Import From Date: a run over [from, to) that leaves the watermark alone', params: IdParams, headers: TriggerHeaders, body: ImportFromDateBody, response: { 202: TriggerAnswer, ...errorResponses, ...triggerResponses } } },
     async (request, reply) => {
       const job = await load(request.params.id);
-      const from = new Date(request.body.from);
-      const to = request.body.to ? new Date(request.body.to) : null;
-      if (to && to.getTime() <= from.getTime()) throw badRequest('to must be later than from', [{ path: '/to', message: `must be later than from (${from.toISOString()})` }]);
-      if (from.getTime() > Date.now()) throw badRequest('from is in the future; nothing could have changed there yet', [{ path: '/from', message: 'must not be in the future' }]);
-      // Year 0 (1 BC) and before cannot be stored; every year from 1 to 9999 round-trips exactly.
-      if (from.getUTCFullYear() < 1) throw badRequest('from is before the year 1; use a time from 0001-01-01T00:00:00Z on', [{ path: '/from', message: 'must be in the year 1 or later (UTC)' }]);
-      return trigger(request, reply, job, { trigger: 'import_from_date', window: { from: from.toISOString(), to: to?.toISOString() ?? null } });
+      return trigger(request, reply, job, { trigger: 'import_from_date', window: checkedWindow(request.body) });
     },
   );
 

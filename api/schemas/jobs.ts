@@ -86,6 +86,42 @@ const editable = {
 };
 
 export const JobPatch = Type.Partial(Type.Object(editable, { additionalProperties: false }), { additionalProperties: false });
+
+/** What a preview may try out: the fields of a PATCH that decide what happens to records. */
+export const JobDraft = Type.Partial(
+  Type.Object({ modificationType: editable.modificationType, mappings: editable.mappings, derivedMappings: editable.derivedMappings, filters: editable.filters }, { additionalProperties: false }),
+  { additionalProperties: false },
+);
+
+export const PreviewBody = Type.Object(
+  {
+    draft: Type.Optional(JobDraft),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'how many source records to read' })),
+    window: Type.Optional(Type.Object({ from: Type.String({ format: 'date-time' }), to: Type.Optional(Type.String({ format: 'date-time' })) }, { additionalProperties: false, description: 'as Import From Date; by default the window Import Now would read' })),
+  },
+  { additionalProperties: false },
+);
+
+const PreviewValue = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]);
+
+export const PreviewAnswer = Type.Object({
+  previewId: Type.String(),
+  workflowId: Type.String(),
+  jobId: Type.String(),
+  draft: Type.Boolean({ description: 'true when a draft was previewed, false for the saved job' }),
+  window: Type.Object({ from: Type.String(), to: Type.String() }),
+  summary: Type.Object({ fetched: Type.Integer(), insert: Type.Integer(), update: Type.Integer(), unchanged: Type.Integer(), filtered: Type.Integer(), fail: Type.Integer() }),
+  records: Type.Array(
+    Type.Object({
+      sourceId: Type.Union([Type.String(), Type.Null()]),
+      outcome: Type.Union(['insert', 'update', 'unchanged', 'filtered', 'fail'].map((o) => Type.Literal(o))),
+      values: Type.Optional(Type.Record(Type.String(), PreviewValue)),
+      changes: Type.Optional(Type.Array(Type.Object({ field: Type.String(), from: PreviewValue, to: PreviewValue }))),
+      filter: Type.Optional(Type.Array(Type.Object({ id: Type.String(), field: Type.String(), op: Type.String(), value: Type.Optional(Type.Unknown()) }))),
+      reason: Type.Optional(Type.String()),
+    }),
+  ),
+});
 export type JobPatch = Static<typeof JobPatch>;
 
 export const JobCreate = Type.Object(

@@ -9,6 +9,7 @@ export const RunDocument = Type.Object(
     id: Type.String(),
     jobId: Type.String(),
     chainRunId: Nullable(Type.String()),
+    parentRunId: Nullable(Type.String({ description: 'the run this one retries (retry_failed) or was asked for by (dependency)' })),
     trigger: Type.String(),
     status: Type.String(),
     window: Type.Object({ from: Nullable(Type.String()), to: Nullable(Type.String()) }),

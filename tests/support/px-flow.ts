@@ -45,12 +45,18 @@ export async function chooseAccountIdKey(stack: Stack, job: JobDoc): Promise<Job
   return patched.body;
 }
 
+/**
+ * Waits for the run to end, and for its job's workflow to be done with it: a run's row says it
+ * ended a moment before that workflow, which owns the watermark, moves it.
+ */
 export async function waitForRun(stack: Stack, runId: string, timeoutMs = 30_000): Promise<RunDoc> {
   return eventually(
     `run ${runId} to end`,
     async () => {
       const run = await api<RunDoc>(stack, 'GET', `/v1/runs/${runId}`);
-      return ['success', 'partial_success', 'failure', 'cancelled'].includes(run.body.status) ? run.body : null;
+      if (!['success', 'partial_success', 'failure', 'cancelled'].includes(run.body.status)) return null;
+      const state = await api<{ running: string | null }>(stack, 'GET', `/v1/jobs/${run.body.jobId}/state`);
+      return state.body.running === runId ? null : run.body;
     },
     timeoutMs,
   );
