@@ -147,10 +147,13 @@ export function createRunActivities(deps: ActivityDeps) {
       return triggerJob(deps.temporal, db, jobId, request, requestId);
     },
 
-    /** A schedule firing: skipped while the job belongs to a scheduled chain, whose schedule rules. */
+    /**
+     * A schedule firing: skipped while the job belongs to a chain whose schedule is on, which runs
+     * it. A chain whose schedule is paused runs nothing, so its members' own schedules apply.
+     */
     async requestScheduledRun({ jobId }: { jobId: string }): Promise<{ runId?: string; skipped?: string }> {
-      const chains = await db.select({ id: jobChains.id, name: jobChains.name, jobIds: jobChains.jobIds }).from(jobChains).where(isNotNull(jobChains.schedule));
-      const chain = chains.find((c) => c.jobIds.includes(jobId));
+      const chains = await db.select({ id: jobChains.id, name: jobChains.name, jobIds: jobChains.jobIds, schedule: jobChains.schedule }).from(jobChains).where(isNotNull(jobChains.schedule));
+      const chain = chains.find((c) => c.schedule?.enabled !== false && c.jobIds.includes(jobId));
       if (chain) return { skipped: `job is a member of chain "${chain.name}", whose schedule runs it` };
       const result = await triggerJob(deps.temporal, db, jobId, { trigger: 'schedule' });
       return { runId: result.runId };

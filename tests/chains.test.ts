@@ -172,6 +172,12 @@ describe('Job chains run their jobs one after the other', () => {
     const ended = await chainRunEnded(early.id, chainRunId);
     expect(ended).toMatchObject({ trigger: 'schedule', status: 'success' });
     expect(ended.runs.map((r) => r.trigger)).toEqual(['chain']);
+
+    // A paused chain runs nothing, so its members' own schedules apply again.
+    const paused = await api(stack, 'PATCH', `/v1/job-chains/${early.id}`, { schedule: { ...DAILY, enabled: false } });
+    expect(paused.status, paused.text).toBe(200);
+    const ownRunId = await fireSchedule<string>(stack, `job:${companySync.id}:schedule`);
+    expect((await waitForRun(stack, ownRunId)).trigger).toBe('schedule');
   });
 
   it('deleting a chain deletes its schedule and keeps its jobs', async () => {
