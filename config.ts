@@ -45,3 +45,9 @@ export const workflowBundlePath = (): string | null => process.env.SYNCLINE_WORK
 /** Overrides the connectors' page size (chaos runs use small pages to have many points to fail at). */
 export const pageSizeOverride = (): number | null => (process.env.SYNCLINE_PAGE_SIZE ? intFromEnv('SYNCLINE_PAGE_SIZE', 1) : null);
 export const apiHost = (): string => process.env.HOST ?? '127.0.0.1';
+/**
+ * Where every Salesforce host (login, test, My Domain, instance) is reached instead, with the host it
+ * was meant for in the path (`/__host/<host>/...`): the simulator, for tests and the demo. Unset in
+ * production, where connections reach only the hosts their org type or custom domain names.
+ */
+export const salesforceSimulatorUrl = (): string | null => process.env.SALESFORCE_SIMULATOR_URL?.replace(/\/+$/, '') || null;

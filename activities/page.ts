@@ -72,7 +72,8 @@ export async function commitPage(sql: Sql, input: PageInput): Promise<PageCounts
         unchanged = unchanged + ${counts.unchanged}, failed = failed + ${counts.failed},
         pages = pages + 1,
         cursor = ${input.nextCursor === null ? null : JSON.stringify(input.nextCursor)}::jsonb,
-        source_done = ${input.nextCursor === null}
+        source_done = ${input.nextCursor === null},
+        source_usage = coalesce(${input.sourceUsage === undefined ? null : JSON.stringify(input.sourceUsage)}::jsonb, source_usage)
       where id = ${input.runId}`;
     if (input.file !== undefined) await countFile(tx, input.runId, input.file, input.pageNo, counts);
     await input.commit?.(tx);

@@ -24,6 +24,7 @@ import { chainRoutes } from './routes/chains.js';
 import { failureRoutes } from './routes/failures.js';
 import { previewRoutes } from './routes/previews.js';
 import { MAX_UPLOAD_MS } from '../connectors/bulk-api/staging.js';
+import { oauthRoutes } from './routes/oauth.js';
 
 export interface AppServices {
   database: Database;
@@ -41,9 +42,22 @@ declare module 'fastify' {
 
 export type App = FastifyInstance;
 
-export async function buildApp(services: AppServices, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+/** Query values a log must never hold: an OAuth code and state let their holder finish an authorization. */
+const SECRET_QUERY = /([?&](?:code|state)=)[^&]*/g;
+
+export async function buildApp(services: AppServices, options: { logger?: boolean; logStream?: NodeJS.WritableStream } = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
+    logger:
+      options.logger || options.logStream
+        ? {
+            level: 'info',
+            redact: ['req.headers.authorization'],
+            serializers: {
+              req: (req: { method: string; url: string; hostname?: string; ip?: string }) => ({ method: req.method, url: req.url.replace(SECRET_QUERY, '$1[redacted]'), hostname: req.hostname, remoteAddress: req.ip }),
+            },
+            ...(options.logStream ? { stream: options.logStream } : {}),
+          }
+        : false,
     bodyLimit: 1024 * 1024,
     // No request holds a socket, and what it reads from the database, for longer than an upload may take.
     requestTimeout: MAX_UPLOAD_MS,
@@ -80,5 +94,6 @@ export async function buildApp(services: AppServices, options: { logger?: boolea
   await app.register(chainRoutes, { prefix: '/v1' });
   await app.register(failureRoutes, { prefix: '/v1' });
   await app.register(previewRoutes, { prefix: '/v1' });
+  await app.register(oauthRoutes, { prefix: '/v1' });
   return app;
 }

@@ -16,8 +16,13 @@ export interface ConfigField {
 
 export interface SourceField {
   name: string;
-  type: 'string' | 'number' | 'boolean' | 'datetime' | 'object' | 'array';
+  type: 'string' | 'number' | 'boolean' | 'date' | 'datetime' | 'object' | 'array';
   custom: boolean;
+  /** The source's own name for the type, where it has a richer one (Salesforce: picklist, currency, reference). */
+  sourceType?: string;
+  label?: string;
+  /** False when the source cannot filter on the field: its filters are then applied by the engine alone. */
+  filterable?: boolean;
 }
 
 export interface SourceObject {
@@ -26,6 +31,8 @@ export interface SourceObject {
   /** The field that identifies a record, reported with record errors. */
   idField: string;
   fields: SourceField[];
+  /** An object an admin of the source defined (a Salesforce `__c` object). */
+  custom?: boolean;
 }
 
 export interface Window {
@@ -67,24 +74,83 @@ export interface ReadPage {
    * the page's transaction: it happens exactly when the page is committed, and never otherwise.
    */
   commit?: (tx: Tx) => Promise<void>;
+  /** What the source said of its usage limits while reading the page (Salesforce: daily API requests); the run keeps the latest. */
+  sourceUsage?: Record<string, unknown>;
 }
 
 export interface ConnectorSession {
-  /** Resolves when the source accepts the credentials; throws a SynclineError otherwise. */
-  test(): Promise<void>;
+  /**
+   * Resolves when the source accepts the credentials, with what a person checking the connection
+   * wants to see (an org id, API usage) when the source tells; throws a SynclineError otherwise.
+   */
+  test(): Promise<Record<string, unknown> | void>;
   describeObjects(): Promise<SourceObject[]>;
+  /** One object, described afresh; for sources with more objects than describeObjects lists. */
+  describeObject?(name: string): Promise<SourceObject>;
   readPage(request: ReadRequest): Promise<ReadPage>;
   idField(object: string): string;
+}
+
+/**
+ * What an authorization left behind: credentials (tokens: sealed at rest, never shown, never in a
+ * workflow) and details a person may see (the instance reached, the org, who authorized).
+ */
+export interface AuthorizationGrant {
+  credentials: Record<string, string>;
+  details: Record<string, string | null>;
 }
 
 export interface ConnectionSettings {
   config: Record<string, unknown>;
   secrets: Record<string, string>;
+  /** The connection's grant, for connectors that authorize; null until one is stored. */
+  grant?: AuthorizationGrant | null;
+}
+
+/** How a session keeps its connection's grant current; the platform seals and stores what it is given. */
+export interface GrantKeeper {
+  /** Credentials renewed under the same grant (a refreshed access token), for the sessions that follow. */
+  renewed(credentials: Record<string, string>): Promise<void>;
+  /** A whole new grant the session obtained on its own (a JWT bearer exchange): the connection is authorized. */
+  granted(grant: AuthorizationGrant): Promise<void>;
+  /** The source refused the grant for good (revoked, expired): the connection needs authorizing again. */
+  lost(reason: string): Promise<void>;
 }
 
 /** What the platform lends a connector: its PostgreSQL, for connectors that stage or remember. */
 export interface ConnectorContext {
   sql: Sql;
+  /** Present when the session belongs to a stored connection. */
+  grants?: GrantKeeper;
+}
+
+export interface AuthorizationRequest {
+  /** Where the source sends the person back: Syncline's `/v1/oauth/callback`. */
+  redirectUri: string;
+  /** Binds the callback to this request and this connection; single use. */
+  state: string;
+  /** PKCE: base64url(SHA-256(verifier)); the verifier never leaves the server. */
+  codeChallenge: string;
+}
+
+export interface CodeExchange {
+  code: string;
+  redirectUri: string;
+  codeVerifier: string;
+}
+
+/** For connectors whose connections a person (or the server) authorizes, as OAuth CRMs do. */
+export interface ConnectorAuthorization {
+  /** `redirect`: a person grants access in a browser; `direct`: the server authorizes on its own. */
+  mode(config: Record<string, unknown>): 'redirect' | 'direct';
+  /** Settings whose change voids the grant: the connection must be authorized again. */
+  resetOn: readonly string[];
+  /** The page a person opens to grant access. */
+  authorizationUrl(settings: ConnectionSettings, request: AuthorizationRequest): string;
+  exchangeCode(settings: ConnectionSettings, exchange: CodeExchange): Promise<AuthorizationGrant>;
+  authorizeDirectly(settings: ConnectionSettings): Promise<AuthorizationGrant>;
+  /** Asks the source to forget a grant (a connection deleted or authorized again); best effort. */
+  revoke(settings: ConnectionSettings, grant: AuthorizationGrant): Promise<void>;
 }
 
 export interface JobTemplate {
@@ -98,6 +164,8 @@ export interface JobTemplate {
   filters: FilterSpec;
   /** Keys of other templates of the same connection that must run first. */
   dependsOn: string[];
+  /** What the job does, for a person choosing among templates. */
+  description?: string;
 }
 
 export interface Connector {
@@ -111,6 +179,12 @@ export interface Connector {
   /** Human messages for config that cannot work, each naming the field. */
   validateConfig(config: Record<string, unknown>): { path: string; message: string }[];
   outOfTheBoxJobs(connectionName: string, config: Record<string, unknown>): JobTemplate[];
+  /** Ready-made jobs a user creates on demand, one call each, and edits like any job. */
+  jobTemplates?(connectionName: string, config: Record<string, unknown>): JobTemplate[];
+  /** Present for connectors whose connections are authorized (OAuth) rather than given a key. */
+  authorization?: ConnectorAuthorization;
+  /** How long a description of the source's objects may be reused; describing costs API calls. Unset: never cached. */
+  objectsCacheSeconds?: number;
   /** Human messages for job options the connector cannot use, each naming the option; without it a connector takes no options. */
   validateJobOptions?(options: Record<string, unknown>): { path: string; message: string }[];
   open(settings: ConnectionSettings, context: ConnectorContext): ConnectorSession;

@@ -38,8 +38,46 @@ export const connections = pgTable('connections', {
   /** Non-secret settings only; secrets live encrypted in `secrets`. */
   config: jsonb('config').$type<Record<string, unknown>>().notNull(),
   secrets: text('secrets'),
+  /** `active`, `error` or `needs_authorization`; changed only through setConnectionStatus. */
   status: text('status').notNull().default('active'),
+  /** Why the status is what it is, when it is not `active`. */
+  statusMessage: text('status_message'),
+  statusChangedAt: timestamp('status_changed_at', { withTimezone: true, mode: 'date' }),
+  /** An authorizing connector's grant: tokens, sealed like `secrets`; never shown. */
+  credentials: text('credentials'),
+  /** What a person may see of the grant: the instance reached, the org, who authorized and when. */
+  authorization: jsonb('authorization').$type<Record<string, string | null>>(),
   ...timestamps,
+});
+
+/**
+ * An authorization in progress: the OAuth `state` (stored hashed) handed to a browser, bound to
+ * one connection, used once, short-lived; the PKCE verifier sealed, never sent anywhere but the
+ * source's token endpoint.
+ */
+export const oauthStates = pgTable(
+  'oauth_states',
+  {
+    stateHash: text('state_hash').primaryKey(),
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    verifier: text('verifier').notNull(),
+    redirectUri: text('redirect_uri').notNull(),
+    actor: text('actor').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [index('oauth_states_connection_idx').on(t.connectionId)],
+);
+
+/** A connection's source objects as last described, for connectors whose describe calls cost. */
+export const sourceObjectCache = pgTable('source_object_cache', {
+  connectionId: text('connection_id')
+    .primaryKey()
+    .references(() => connections.id, { onDelete: 'cascade' }),
+  objects: jsonb('objects').$type<unknown[]>().notNull(),
+  fetchedAt: timestamp('fetched_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
 
 export const jobs = pgTable(
@@ -67,6 +105,22 @@ export const jobs = pgTable(
     ...timestamps,
   },
   (t) => [index('jobs_connection_idx').on(t.connectionId)],
+);
+
+/** Jobs made from a connector's templates on demand: one job per template and connection. */
+export const templateJobs = pgTable(
+  'template_jobs',
+  {
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    template: text('template').notNull(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.template] })],
 );
 
 /** A mirror of each job's durable workflow state, for reporting; the workflow owns the truth. */
@@ -105,6 +159,8 @@ export const runs = pgTable(
     error: jsonb('error').$type<StoredError | null>(),
     /** The job and connection as they were when the run began (services/run-configuration.ts). */
     configuration: jsonb('configuration').$type<RunConfiguration | null>(),
+    /** What the source last reported of its usage limits during the run (Salesforce's daily API requests). */
+    sourceUsage: jsonb('source_usage').$type<Record<string, unknown> | null>(),
     workflowId: text('workflow_id').notNull(),
     queuedAt: timestamp('queued_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
@@ -355,9 +411,10 @@ export const company = pgTable(
     website: text('website'),
     pxAccountId: text('px_account_id'),
     numberOfUsers: integer('number_of_users'),
+    sfdcAccountId: text('sfdc_account_id'),
     ...recordTimestamps,
   },
-  (t) => [index('company_px_account_idx').on(t.pxAccountId), index('company_name_idx').on(t.name)],
+  (t) => [index('company_px_account_idx').on(t.pxAccountId), index('company_name_idx').on(t.name), index('company_sfdc_account_idx').on(t.sfdcAccountId)],
 );
 
 export const person = pgTable(
@@ -415,3 +472,4 @@ export type ChainRow = typeof jobChains.$inferSelect;
 export type AuditRow = typeof auditLog.$inferInsert;
 export type RunFileRow = typeof runFiles.$inferSelect;
 export type UploadRow = typeof uploads.$inferSelect;
+export type OAuthStateRow = typeof oauthStates.$inferSelect;

@@ -15,8 +15,34 @@ export interface ConnectionDocument {
   name: string;
   config: Record<string, unknown>;
   status: string;
+  statusMessage: string | null;
+  /** For connectors that authorize: what the grant reached (never a token); null until authorized. */
+  authorization: Record<string, string | null> | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** The statuses every connection moves through; only setConnectionStatus changes them. */
+export const CONNECTION_STATUSES = ['active', 'error', 'needs_authorization'] as const;
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+
+/** A connection a person must authorize in a browser starts there; every other starts active. */
+export function initialStatusOf(connector: Connector, config: Record<string, unknown>): ConnectionStatus {
+  return connector.authorization?.mode(config) === 'redirect' ? 'needs_authorization' : 'active';
+}
+
+/**
+ * Moves a connection to a status, with the reason a person can act on, and records the move in
+ * the connection log (actor `system` unless a person caused it). Repeating the current status and
+ * reason changes nothing.
+ */
+export async function setConnectionStatus(db: Pick<Db, 'select' | 'update' | 'insert'>, connectionId: string, status: ConnectionStatus, message: string | null, actor = 'system'): Promise<void> {
+  const [before] = await db.select({ name: connections.name, connector: connections.connector, status: connections.status, statusMessage: connections.statusMessage }).from(connections).where(eq(connections.id, connectionId));
+  if (!before || (before.status === status && before.statusMessage === message)) return;
+  await db.update(connections).set({ status, statusMessage: message, statusChangedAt: new Date() }).where(eq(connections.id, connectionId));
+  if (before.status !== status) {
+    await recordAudit(db, actor, { type: 'connection', id: connectionId, name: before.name, connector: before.connector, connectionId }, { status: before.status }, { status }, message);
+  }
 }
 
 export function connectorOrFail(id: string): Connector {
@@ -72,8 +98,18 @@ export function maskedConfig(connectorId: string, config: Record<string, unknown
 }
 
 export function toConnectionDocument(row: ConnectionRow): ConnectionDocument {
-  const config = maskedConfig(row.connector, row.config, row.secrets !== null);
-  return { id: row.id, connector: row.connector, name: row.name, config, status: row.status, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+  const connector = findConnector(row.connector);
+  return {
+    id: row.id,
+    connector: row.connector,
+    name: row.name,
+    config: maskedConfig(row.connector, row.config, row.secrets !== null),
+    status: row.status,
+    statusMessage: row.statusMessage,
+    authorization: connector?.authorization ? (row.authorization ?? null) : null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
 }
 
 /** What the audit log may show of a connection: its settings with every secret masked. */
@@ -101,7 +137,7 @@ export async function createConnection(
     }
     const [row] = await tx
       .insert(connections)
-      .values({ id, connector: connector.id, name: input.name, config: settings, secrets: Object.keys(secrets).length ? box.seal(secrets) : null })
+      .values({ id, connector: connector.id, name: input.name, config: settings, secrets: Object.keys(secrets).length ? box.seal(secrets) : null, status: initialStatusOf(connector, settings) })
       .returning();
     await recordAudit(tx, actor, { type: 'connection', id, name: input.name, connector: connector.id, connectionId: id }, null, auditedConnection(row!));
     const templates = connector.outOfTheBoxJobs(input.name, settings);

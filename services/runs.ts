@@ -29,6 +29,7 @@ export function toRunDocument(row: RunRow) {
     queuedAt: row.queuedAt.toISOString(),
     startedAt: row.startedAt?.toISOString() ?? null,
     finishedAt: row.finishedAt?.toISOString() ?? null,
+    ...(row.sourceUsage ? { sourceUsage: row.sourceUsage } : {}),
   };
 }
 

@@ -8,7 +8,8 @@ declare module 'fastify' {
   }
 }
 
-const OPEN_PATHS = new Set(['/healthz', '/openapi.json']);
+/** The OAuth callback is reached by a browser redirect: its single-use state authorizes it instead of a token. */
+const OPEN_PATHS = new Set(['/healthz', '/openapi.json', '/v1/oauth/callback']);
 
 /** Bearer tokens with roles: viewers read, admins read and write. */
 export function registerAuth(app: FastifyInstance, tokens: ApiToken[]): void {

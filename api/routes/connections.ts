@@ -10,19 +10,62 @@ import { newId } from '../../services/ids.js';
 import { openSession } from '../../services/sessions.js';
 import { MASK } from '../../services/secrets.js';
 import { assertJobsRemovable, removeJob } from '../../services/job-lifecycle.js';
-import { notFound } from '../errors.js';
+import { beginAuthorization, resetAuthorization, revokeGrantOf } from '../../services/authorization.js';
+import { createFromTemplate, listTemplates } from '../../services/job-templates.js';
+import { describedObjects, forgetObjects } from '../../services/source-objects.js';
+import { toJobDocument } from '../../services/jobs.js';
+import { ApiError, badRequest, conflict, notFound } from '../errors.js';
 import { IdParams, Page, PageQuery, errorResponses } from '../schemas/common.js';
 import { pageOf, decodeCursor } from '../paging.js';
 
-const Connection = Type.Object({
+export const Connection = Type.Object({
   id: Type.String(),
   connector: Type.String(),
   name: Type.String(),
   config: Type.Record(Type.String(), Type.Unknown()),
-  status: Type.String(),
+  status: Type.String({ description: 'active, error, or needs_authorization (a person must authorize the connection: POST /v1/connections/:id/authorize)' }),
+  statusMessage: Type.Union([Type.String(), Type.Null()], { description: 'why the status is not active' }),
+  authorization: Type.Union([Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()])), Type.Null()], {
+    description: 'for connectors that authorize (Salesforce): the instance, org and user the grant reaches, how and when it was made; never a token',
+  }),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });
+
+const SourceFieldSchema = Type.Object({
+  name: Type.String(),
+  type: Type.String(),
+  custom: Type.Boolean(),
+  sourceType: Type.Optional(Type.String({ description: "the source's own type (Salesforce: picklist, currency, reference, ...)" })),
+  label: Type.Optional(Type.String()),
+  filterable: Type.Optional(Type.Boolean()),
+});
+const SourceObjectSchema = Type.Object({ name: Type.String(), label: Type.String(), idField: Type.String(), custom: Type.Optional(Type.Boolean()), fields: Type.Array(SourceFieldSchema) });
+
+const AuthorizeAnswer = Type.Object({
+  mode: Type.Union([Type.Literal('redirect'), Type.Literal('direct')], { description: 'redirect: open authorizationUrl in a browser; direct: the server authorized the connection itself' }),
+  authorizationUrl: Type.Optional(Type.String({ description: 'the source page where a person grants access; it sends the browser back to redirectUri' })),
+  redirectUri: Type.Optional(Type.String()),
+  expiresAt: Type.Optional(Type.String({ description: 'the link works once, until then' })),
+  status: Type.Optional(Type.String()),
+  authorization: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()]))),
+});
+
+const TemplateSchema = Type.Object({
+  key: Type.String(),
+  name: Type.String(),
+  description: Type.Union([Type.String(), Type.Null()]),
+  source: Type.Object({ object: Type.String() }),
+  target: Type.Object({ object: Type.String() }),
+  dependsOn: Type.Array(Type.String(), { description: 'template keys whose jobs must exist first' }),
+  jobId: Type.Union([Type.String(), Type.Null()], { description: 'the job made from this template on this connection, once created' }),
+});
+
+/** An error from the source while describing its objects: 404 for an object it lacks, 502 otherwise. */
+function describeFailure(error: SynclineError, unknownObjectIs404: boolean): ApiError {
+  if (unknownObjectIs404 && error.code === 'INVALID_CONFIGURATION') return new ApiError(404, 'not_found', error.message);
+  return new ApiError(502, error.code.toLowerCase(), error.message);
+}
 
 const ConnectorInfo = Type.Object({
   id: Type.String(),
@@ -33,10 +76,14 @@ const ConnectorInfo = Type.Object({
   maxConnections: Type.Union([Type.Integer(), Type.Null()]),
 });
 
-const TestAnswer = Type.Object({ ok: Type.Boolean(), error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })) });
+const TestAnswer = Type.Object({
+  ok: Type.Boolean(),
+  error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+  details: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'what the source told about the connection, where it tells (Salesforce: org id, user, API usage)' })),
+});
 
 export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { database, secrets } = app.services;
+  const { database, secrets, publicUrl } = app.services;
   const { db } = database;
 
   const load = async (id: string) => {
@@ -91,6 +138,9 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const connector = connectorOrFail(before.connector);
       assertFixedKept(connector, before.config, request.body.config ?? {});
       const { settings, secrets: newSecrets } = splitConfig(connector, request.body.config ?? {}, true);
+      // Settings that only make sense together (an org type and its custom domain) are checked merged.
+      const together = connector.validateConfig({ ...before.config, ...settings });
+      if (together.length > 0) throw badRequest(together.map((p) => `${p.path}: ${p.message}`).join('; '), together);
       const mergedSecrets = Object.keys(newSecrets).length ? secrets.seal({ ...secrets.open(before.secrets), ...newSecrets }) : before.secrets;
       const [after] = await db
         .update(connections)
@@ -109,7 +159,11 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         replaced.length ? `secret replaced: ${replaced.join(', ')}` : null,
         secretChanges,
       );
-      return toConnectionDocument(after!);
+      if (Object.keys(settings).length > 0) {
+        await forgetObjects(db, before.id);
+        await resetAuthorization(db, secrets, before, after!, request.actor.name);
+      }
+      return toConnectionDocument((await load(before.id)));
     },
   );
 
@@ -119,6 +173,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await assertJobsRemovable(db, owned);
     for (const job of owned) await removeJob(app.services, request.actor.name, job);
     await db.delete(connections).where(eq(connections.id, row.id));
+    await revokeGrantOf(secrets, row);
     await recordAudit(db, request.actor.name, { type: 'connection', id: row.id, name: row.name, connector: row.connector, connectionId: row.id }, auditedConnection(row), null);
     return reply.status(204).send(null);
   });
@@ -127,36 +182,107 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const row = await load(request.params.id);
     try {
       const session = await openSession(db, secrets, row.id);
-      await session.test();
-      return { ok: true };
+      const details = await session.test();
+      return details ? { ok: true, details } : { ok: true };
     } catch (error) {
       if (error instanceof SynclineError) return { ok: false, error: { code: error.code, message: error.message } };
       throw error;
     }
   });
 
+  const assertAuthorized = (row: typeof connections.$inferSelect) => {
+    if (row.status === 'needs_authorization') {
+      throw conflict('needs_authorization', row.statusMessage ?? `Connection "${row.name}" is not authorized yet: POST /v1/connections/${row.id}/authorize and open the authorizationUrl it answers.`);
+    }
+  };
+
   app.get(
     '/connections/:id/objects',
     {
       schema: {
-        summary: 'Source objects and their fields',
+        summary: 'Source objects and their fields (kept for a while by connectors whose describe calls cost; refresh=true asks the source again)',
         params: IdParams,
+        querystring: Type.Object({ refresh: Type.Optional(Type.Boolean({ default: false })) }),
         response: {
-          200: Type.Object({ items: Type.Array(Type.Object({ name: Type.String(), label: Type.String(), idField: Type.String(), fields: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), custom: Type.Boolean() })) })), nextCursor: Type.Null() }),
+          200: Type.Object({ items: Type.Array(SourceObjectSchema), nextCursor: Type.Null(), fetchedAt: Type.Optional(Type.String()) }),
           ...errorResponses,
           502: Type.Ref('Error'),
         },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const row = await load(request.params.id);
+      const connector = connectorOrFail(row.connector);
+      assertAuthorized(row);
       try {
-        const session = await openSession(db, secrets, row.id);
-        return { items: await session.describeObjects(), nextCursor: null };
+        const described = await describedObjects(db, row.id, connector, () => openSession(db, secrets, row.id), request.query.refresh === true);
+        return { items: described.objects, nextCursor: null, fetchedAt: described.fetchedAt.toISOString() };
       } catch (error) {
-        if (error instanceof SynclineError) return reply.status(502).send({ error: { code: error.code.toLowerCase(), message: error.message, details: [] } });
+        if (error instanceof SynclineError) throw describeFailure(error, false);
         throw error;
       }
+    },
+  );
+
+  app.get(
+    '/connections/:id/objects/:object',
+    {
+      schema: {
+        summary: 'One source object and its fields, described afresh (any object the source has, not only those listed)',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }), object: Type.String({ minLength: 1, maxLength: 100 }) }),
+        response: { 200: SourceObjectSchema, ...errorResponses, 502: Type.Ref('Error') },
+      },
+    },
+    async (request) => {
+      const row = await load(request.params.id);
+      assertAuthorized(row);
+      try {
+        const session = await openSession(db, secrets, row.id);
+        if (session.describeObject) return await session.describeObject(request.params.object);
+        const found = (await session.describeObjects()).find((o) => o.name === request.params.object);
+        if (!found) throw notFound('Source object', request.params.object);
+        return found;
+      } catch (error) {
+        if (error instanceof SynclineError) throw describeFailure(error, true);
+        throw error;
+      }
+    },
+  );
+
+  app.post(
+    '/connections/:id/authorize',
+    {
+      schema: {
+        summary: 'Authorize the connection: answers the URL where a person grants access (OAuth web-server flow with PKCE), or authorizes at once (server-to-server flows)',
+        params: IdParams,
+        response: { 200: AuthorizeAnswer, ...errorResponses, 503: Type.Ref('Error') },
+      },
+    },
+    async (request) => {
+      const row = await load(request.params.id);
+      return beginAuthorization(db, secrets, request.actor.name, row, publicUrl);
+    },
+  );
+
+  app.get(
+    '/connections/:id/job-templates',
+    { schema: { summary: "The ready-made jobs the connection's connector offers, and the jobs already made from them", params: IdParams, response: { 200: Type.Object({ items: Type.Array(TemplateSchema), nextCursor: Type.Null() }), ...errorResponses } } },
+    async (request) => ({ items: await listTemplates(db, await load(request.params.id)), nextCursor: null }),
+  );
+
+  app.post(
+    '/connections/:id/job-templates/:key',
+    {
+      schema: {
+        summary: 'Create the job a template describes (once per connection); edit it afterwards like any job',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }), key: Type.String({ minLength: 1, maxLength: 100 }) }),
+        response: { 201: Type.Ref('Job'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const row = await load(request.params.id);
+      const job = await createFromTemplate(db, request.actor.name, row, request.params.key, newId('job'));
+      return reply.status(201).send(toJobDocument(job));
     },
   );
 };

@@ -20,6 +20,7 @@ export const RunDocument = Type.Object(
     queuedAt: Type.String(),
     startedAt: Nullable(Type.String()),
     finishedAt: Nullable(Type.String()),
+    sourceUsage: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "what the source last reported of its usage limits during the run (Salesforce: dailyApiRequests used and max); absent when it reported nothing" })),
     files: Type.Optional(Type.Array(Type.Object({ name: Type.String(), counts: Counts }), { description: 'counts per source file, for runs of file-based connectors' })),
     configuration: Type.Optional(
       Type.Union([Type.Object({ job: Type.Record(Type.String(), Type.Unknown()), connection: Type.Record(Type.String(), Type.Unknown()) }), Type.Null()], {

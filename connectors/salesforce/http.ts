@@ -1,0 +1,67 @@
+// Every HTTP request the Salesforce connector makes goes through `send`: only https Salesforce hosts,
+// never a redirect followed, always a timeout. With SALESFORCE_SIMULATOR_URL set (tests, the demo)
+// the request goes to the simulator instead, naming the host it was meant for in the path.
+import { salesforceSimulatorUrl } from '../../config.js';
+import { SynclineError, sourceRequestRejected, sourceUnavailable } from '../../sync/errors.js';
+import { isSalesforceHost } from './hosts.js';
+
+export const SOURCE = 'Salesforce';
+
+export interface SalesforceRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** An absolute https URL on a Salesforce host. */
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+}
+
+export async function send(request: SalesforceRequest): Promise<Response> {
+  const target = new URL(request.url);
+  if (target.protocol !== 'https:' || !isSalesforceHost(target.hostname) || target.port !== '') {
+    // Hosts come from the connection's settings and Salesforce's own answers, both checked before.
+    throw new SynclineError('INTERNAL', `refused to send a Salesforce request to ${target.origin}: not an https Salesforce host`, false);
+  }
+  const url = addressOf(target);
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: request.method,
+      headers: request.headers ?? {},
+      ...(request.body !== undefined ? { body: request.body } : {}),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(request.timeoutMs),
+    });
+  } catch (error) {
+    if (error instanceof Error && error.name === 'TimeoutError') throw sourceUnavailable(SOURCE, `${target.host} did not answer within ${request.timeoutMs / 1000} s`);
+    throw sourceUnavailable(SOURCE, `could not reach ${target.host} (${describeNetworkError(error)})`);
+  }
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel();
+    throw sourceRequestRejected(SOURCE, `${target.host} answered ${response.status} with a redirect${response.headers.get('location') ? ` to ${new URL(response.headers.get('location')!, target).host}` : ''}; Syncline does not follow redirects. Check the connection's org type and custom domain.`);
+  }
+  return response;
+}
+
+/** Where a Salesforce URL is reached: itself, or the simulator naming it (SALESFORCE_SIMULATOR_URL). */
+export function addressOf(target: URL): string {
+  const simulator = salesforceSimulatorUrl();
+  return simulator ? `${simulator}/__host/${target.host}${target.pathname}${target.search}` : target.toString();
+}
+
+function describeNetworkError(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as Error & { cause?: { code?: string } }).cause;
+    return cause?.code ?? error.message;
+  }
+  return String(error);
+}
+
+/** Retry-After is either seconds or an HTTP date; anything else is ignored. */
+export function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}

@@ -1,0 +1,1 @@
+export { salesforce } from './connector.js';
