@@ -109,6 +109,8 @@ export interface ConnectionSettings {
 
 /** How a session keeps its connection's grant current; the platform seals and stores what it is given. */
 export interface GrantKeeper {
+  /** The connection's id, for messages that tell a person which connection to authorize. */
+  readonly connectionId: string;
   /** Credentials renewed under the same grant (a refreshed access token), for the sessions that follow. */
   renewed(credentials: Record<string, string>): Promise<void>;
   /** A whole new grant the session obtained on its own (a JWT bearer exchange): the connection is authorized. */

@@ -168,6 +168,7 @@ async function revokeQuietly(box: SecretBox, row: ConnectionRow, grant: Authoriz
 /** What a session uses to keep its connection's grant current. */
 export function grantKeeper(db: Db, box: SecretBox, connectionId: string): GrantKeeper {
   return {
+    connectionId,
     async renewed(credentials) {
       // Merged into what is stored: a concurrent re-authorization's refresh token is never lost.
       await db.transaction(async (tx) => {

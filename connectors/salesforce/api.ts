@@ -72,7 +72,7 @@ export class AccessTokens {
       }
       const refreshToken = this.grant?.credentials.refreshToken;
       if (!refreshToken) {
-        throw new SynclineError('SOURCE_AUTH_REJECTED', 'The Salesforce connection is not authorized yet: POST /v1/connections/<id>/authorize and open the authorizationUrl it answers in a browser.', false);
+        throw new SynclineError('SOURCE_AUTH_REJECTED', `The Salesforce connection is not authorized yet: POST /v1/connections/${this.connectionId}/authorize and open the authorizationUrl it answers in a browser.`, false);
       }
       const answer = await this.oauth.refresh(refreshToken);
       const credentials = { ...this.grant!.credentials, accessToken: answer.accessToken, ...(answer.refreshToken ? { refreshToken: answer.refreshToken } : {}) };
@@ -82,11 +82,15 @@ export class AccessTokens {
       if (!(error instanceof GrantRefused)) throw error;
       const message =
         this.flow === 'jwt_bearer'
-          ? `Salesforce (${this.oauth.loginHost}) refused the JWT bearer grant (${error.detail}). The connected app must hold the certificate of config.privateKey and be pre-authorized for ${this.username ?? 'the user'} (Manage > Permitted Users: Admin approved users are pre-authorized); then POST /v1/connections/<id>/authorize.`
-          : `Salesforce (${this.oauth.loginHost}) no longer accepts this connection's authorization (${error.detail}): it was revoked or has expired. Authorize the connection again: POST /v1/connections/<id>/authorize and open the authorizationUrl it answers.`;
+          ? `Salesforce (${this.oauth.loginHost}) refused the JWT bearer grant (${error.detail}). The connected app must hold the certificate of config.privateKey and be pre-authorized for ${this.username ?? 'the user'} (Manage > Permitted Users: Admin approved users are pre-authorized); then POST /v1/connections/${this.connectionId}/authorize.`
+          : `Salesforce (${this.oauth.loginHost}) no longer accepts this connection's authorization (${error.detail}): it was revoked or has expired. Authorize the connection again: POST /v1/connections/${this.connectionId}/authorize and open the authorizationUrl it answers.`;
       await this.keeper?.lost(message);
       throw new SynclineError('SOURCE_AUTH_REJECTED', message, false);
     }
+  }
+
+  private get connectionId(): string {
+    return this.keeper?.connectionId ?? ':id';
   }
 
   private use(grant: AuthorizationGrant): void {

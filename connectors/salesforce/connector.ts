@@ -31,7 +31,7 @@ async function refusedAsError<T>(action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {
-    if (error instanceof GrantRefused) throw new SynclineError('SOURCE_AUTH_REJECTED', `Salesforce refused the authorization (${error.detail}). Start again: POST /v1/connections/<id>/authorize.`, false);
+    if (error instanceof GrantRefused) throw new SynclineError('SOURCE_AUTH_REJECTED', `Salesforce refused the authorization (${error.detail}). Start again: POST /v1/connections/:id/authorize.`, false);
     throw error;
   }
 }

@@ -92,7 +92,7 @@ export function describeOrg(org: Org) {
 }
 
 /**
- * { reset?, outage?: { ms }, fail?: { status: 401|403|429|500|503, count, retryAfterSeconds? },
+ * { reset?, outage?: { ms }, fail?: { status: 401|403|429|500|503, count, retryAfterSeconds?, on?: query|queryMore|describe|limits|bulk },
  *   latency?: { ms }, denyConsent?: boolean, jwtApproved?: boolean }, reset first.
  */
 function setFaults(faults: SfFaults, body: Body): SimResponse {
@@ -100,7 +100,8 @@ function setFaults(faults: SfFaults, body: Body): SimResponse {
   if (body.outage !== undefined) faults.outage(requiredNumber(asBody(body.outage, 'outage'), 'ms'));
   if (body.fail !== undefined) {
     const fail = asBody(body.fail, 'fail');
-    faults.fail(requiredNumber(fail, 'status'), requiredNumber(fail, 'count'), optionalNumber(fail, 'retryAfterSeconds'));
+    if (fail.on !== undefined && typeof fail.on !== 'string') throw apiError(400, 'INVALID_CONTROL', 'fail.on must be the kind of call to fail');
+    faults.fail(requiredNumber(fail, 'status'), requiredNumber(fail, 'count'), optionalNumber(fail, 'retryAfterSeconds'), fail.on);
   }
   if (body.latency !== undefined) faults.latency(requiredNumber(asBody(body.latency, 'latency'), 'ms'));
   if (body.denyConsent !== undefined) faults.denyConsent = requiredBoolean(body, 'denyConsent');

@@ -7,7 +7,7 @@ import type { Grants } from './auth.js';
 import { BulkJobs, DEFAULT_RESULTS_PAGE, decodeLocator, encodeLocator, type QueryJob } from './bulk.js';
 import { QueryCursors } from './cursors.js';
 import type { DataObject, SfRecord } from './data.js';
-import type { SfFaults } from './faults.js';
+import type { CallKind, SfFaults } from './faults.js';
 import { apiError, csv, json, readJson, type SimResponse } from './http.js';
 import { bearerOf } from './oauth-routes.js';
 import type { Org, OrgRegistry } from './orgs.js';
@@ -41,7 +41,7 @@ export async function answerData(context: DataContext, req: IncomingMessage, hos
   const version = match?.[1];
   if (!match || !version || !versions(context).includes(version)) throw apiError(404, 'NOT_FOUND', 'The requested resource does not exist');
   const org = authenticate(context, req, host);
-  await takeFailure(context, req);
+  takeFailure(context, req, kindOf(match[2] ?? '/'));
   if (org.apiRequestsUsed >= org.dailyApiLimit) throw apiError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
   org.apiRequestsUsed++;
   const response = await route(context, req, org, version, match[2] ?? '/', url);
@@ -64,8 +64,17 @@ function authenticate(context: DataContext, req: IncomingMessage, host: string):
   return grant.org;
 }
 
-async function takeFailure(context: DataContext, req: IncomingMessage): Promise<void> {
-  const failure = context.faults.takeFailure();
+function kindOf(rest: string): CallKind | null {
+  const [first, second] = rest.split('/').filter((p) => p !== '');
+  if (first === 'query' || first === 'queryAll') return second === undefined ? 'query' : 'queryMore';
+  if (first === 'sobjects') return 'describe';
+  if (first === 'limits') return 'limits';
+  if (first === 'jobs') return 'bulk';
+  return null;
+}
+
+function takeFailure(context: DataContext, req: IncomingMessage, kind: CallKind | null): void {
+  const failure = context.faults.takeFailure(kind);
   if (!failure) return;
   const retryAfter: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) };
   switch (failure.status) {

@@ -10,9 +10,13 @@ export interface InjectedFailure {
   retryAfterSeconds: number | undefined;
 }
 
+/** The kinds of API call a failure can be aimed at: the next queryMore only, say, to fail a read mid-way. */
+export const CALL_KINDS = ['query', 'queryMore', 'describe', 'limits', 'bulk'] as const;
+export type CallKind = (typeof CALL_KINDS)[number];
+
 export interface SfFaultState {
   outageUntil: number | null;
-  failing: { status: FailStatus; left: number; retryAfterSeconds: number | null } | null;
+  failing: { status: FailStatus; left: number; retryAfterSeconds: number | null; on: CallKind | null } | null;
   latencyMs: number;
   denyConsent: boolean;
   jwtApproved: boolean;
@@ -23,6 +27,7 @@ export class SfFaults {
   private failStatus: FailStatus = 503;
   private failLeft = 0;
   private retryAfter: number | undefined;
+  private failOn: CallKind | null = null;
   private delay = 0;
   denyConsent = false;
   jwtApproved = true;
@@ -33,14 +38,16 @@ export class SfFaults {
     this.outageUntil = now + ms;
   }
 
-  /** The next `count` API requests fail with `status`. */
-  fail(status: number, count: number, retryAfterSeconds?: number): void {
+  /** The next `count` API requests (of kind `on`, if given) fail with `status`. */
+  fail(status: number, count: number, retryAfterSeconds?: number, on?: string): void {
     if (!FAIL_STATUSES.includes(status as FailStatus)) throw new RangeError(`status must be one of ${FAIL_STATUSES.join(', ')}, got ${status}`);
     requireNonNegative('count', count);
     if (retryAfterSeconds !== undefined) requireNonNegative('retryAfterSeconds', retryAfterSeconds);
+    if (on !== undefined && !CALL_KINDS.includes(on as CallKind)) throw new RangeError(`on must be one of ${CALL_KINDS.join(', ')}, got ${on}`);
     this.failStatus = status as FailStatus;
     this.failLeft = count;
     this.retryAfter = retryAfterSeconds;
+    this.failOn = (on as CallKind | undefined) ?? null;
   }
 
   latency(ms: number): void {
@@ -57,8 +64,8 @@ export class SfFaults {
   }
 
   /** The failure the current API request meets, if any; each one uses up one of the count. */
-  takeFailure(): InjectedFailure | undefined {
-    if (this.failLeft <= 0) return undefined;
+  takeFailure(kind: CallKind | null): InjectedFailure | undefined {
+    if (this.failLeft <= 0 || (this.failOn !== null && this.failOn !== kind)) return undefined;
     this.failLeft--;
     return { status: this.failStatus, retryAfterSeconds: this.retryAfter };
   }
@@ -67,6 +74,7 @@ export class SfFaults {
     this.outageUntil = 0;
     this.failLeft = 0;
     this.retryAfter = undefined;
+    this.failOn = null;
     this.delay = 0;
     this.denyConsent = false;
     this.jwtApproved = true;
@@ -75,7 +83,7 @@ export class SfFaults {
   state(now: number = Date.now()): SfFaultState {
     return {
       outageUntil: now < this.outageUntil ? this.outageUntil : null,
-      failing: this.failLeft > 0 ? { status: this.failStatus, left: this.failLeft, retryAfterSeconds: this.retryAfter ?? null } : null,
+      failing: this.failLeft > 0 ? { status: this.failStatus, left: this.failLeft, retryAfterSeconds: this.retryAfter ?? null, on: this.failOn } : null,
       latencyMs: this.delay,
       denyConsent: this.denyConsent,
       jwtApproved: this.jwtApproved,
