@@ -5,7 +5,7 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, eventually, startStack, type Stack } from './support/stack.js';
-import { importNow, waitForRun, type JobDoc, type RunDoc } from './support/px-flow.js';
+import { waitForRun, type JobDoc, type RunDoc } from './support/px-flow.js';
 import { startMailServer, type MailServer } from './support/mail-server.js';
 import { authorizeInBrowser, connectSalesforce, createTemplateJob, simControl, startSalesforce, SF_CLIENT_SECRET, type ConnectionDoc, type SalesforceFixture } from './support/salesforce-flow.js';
 
