@@ -1,6 +1,7 @@
 // `npm run dev`: the whole service on an embedded default. PostgreSQL database created and migrated,
-// the Temporal dev server spawned (unless TEMPORAL_ADDRESS names one), the PX simulator with demo
-// data and a ready demo connection (unless DEMO=0), the worker and the API. Ctrl-C stops it all.
+// the Temporal dev server spawned (unless TEMPORAL_ADDRESS names one), the PX and Salesforce
+// simulators with demo data and demo connections (unless DEMO=0), the worker and the API. Ctrl-C
+// stops it all.
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -35,9 +36,12 @@ import { newId } from '../services/ids.js';
 import { connectTemporal } from '../temporal/context.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { startPxSimulator, type PxSimulator } from '../connectors/gainsight-px/simulator/index.js';
+import { DEMO_APP, defaultOrgs, startSalesforceSimulator, type SalesforceSimulator } from '../connectors/salesforce/simulator/index.js';
+import { setConnectionStatus } from '../services/connections.js';
 
 const DEMO_PX_KEY = 'px-demo-key';
 const DEMO_CONNECTION = 'Connect to PX';
+const DEMO_SALESFORCE_CONNECTION = 'Acme Salesforce';
 
 const stops: (() => Promise<unknown>)[] = [];
 // Our own handlers stop everything in order; the Temporal runtime must not exit on its own.
@@ -64,6 +68,8 @@ async function main(): Promise<void> {
 
   const px = demoEnabled() ? await startPxSimulator({ port: intFromEnv('PX_SIM_PORT', 4010), apiKey: DEMO_PX_KEY, data: { accounts: intFromEnv('PX_SIM_ACCOUNTS', 200), users: intFromEnv('PX_SIM_USERS', 2000), seed: 1 } }) : null;
   if (px) stops.push(() => px.close());
+  const salesforce = demoEnabled() ? await startSalesforceDemo() : null;
+  if (salesforce) stops.push(() => salesforce.close());
 
   const connection = await NativeConnection.connect({ address });
   const worker = await createWorker({
@@ -83,7 +89,40 @@ async function main(): Promise<void> {
   stops.unshift(() => app.close());
 
   const demoJob = px ? await prepareDemo(database, secrets, px) : null;
-  printWelcome({ tokens, devServer, px, demoJob });
+  const salesforceConnection = salesforce ? await prepareSalesforceDemo(database, secrets) : null;
+  printWelcome({ tokens, devServer, px, demoJob, salesforce, salesforceConnection });
+}
+
+/**
+ * The Salesforce simulator, standing in for every Salesforce host: the connector reaches it through
+ * SALESFORCE_SIMULATOR_URL, which is set here unless the operator set it.
+ */
+async function startSalesforceDemo(): Promise<SalesforceSimulator> {
+  const simulator = await startSalesforceSimulator({
+    port: intFromEnv('SF_SIM_PORT', 4020),
+    app: { ...DEMO_APP, callbackUrls: [...new Set([...DEMO_APP.callbackUrls, `${publicUrl()}/v1/oauth/callback`])] },
+    orgs: defaultOrgs({ accounts: intFromEnv('SF_SIM_ACCOUNTS', 250), contacts: intFromEnv('SF_SIM_CONTACTS', 600), seed: 1 }),
+  });
+  process.env.SALESFORCE_SIMULATOR_URL ??= simulator.url;
+  return simulator;
+}
+
+/**
+ * A Salesforce connection to the simulator's production org, waiting to be authorized. A restarted
+ * simulator has forgotten every grant, so a connection kept from an earlier run is authorized anew.
+ */
+async function prepareSalesforceDemo(database: Database, secrets: SecretBox): Promise<string> {
+  const { db } = database;
+  const [existing] = await db.select().from(connections).where(eq(connections.name, DEMO_SALESFORCE_CONNECTION));
+  if (!existing) {
+    const created = await createConnection(db, secrets, 'demo', newId('conn'), { connector: 'salesforce', name: DEMO_SALESFORCE_CONNECTION, config: { orgType: 'production', clientId: DEMO_APP.clientId, clientSecret: DEMO_APP.clientSecret } }, () => newId('job'));
+    return created.id;
+  }
+  if (existing.credentials) {
+    await db.update(connections).set({ credentials: null }).where(eq(connections.id, existing.id));
+    await setConnectionStatus(db, existing.id, 'needs_authorization', 'The demo Salesforce simulator restarted and forgot every grant: authorize the connection again.');
+  }
+  return existing.id;
 }
 
 function devTokens(): ApiToken[] {
@@ -111,7 +150,7 @@ async function prepareDemo(database: Database, secrets: SecretBox, px: PxSimulat
   return companySync.id;
 }
 
-function printWelcome(info: { tokens: ApiToken[]; devServer: DevServer | null; px: PxSimulator | null; demoJob: string | null }): void {
+function printWelcome(info: { tokens: ApiToken[]; devServer: DevServer | null; px: PxSimulator | null; demoJob: string | null; salesforce: SalesforceSimulator | null; salesforceConnection: string | null }): void {
   const base = publicUrl();
   const admin = info.tokens.find((t) => t.role === 'admin') ?? info.tokens[0]!;
   const lines = [
@@ -122,6 +161,7 @@ function printWelcome(info: { tokens: ApiToken[]; devServer: DevServer | null; p
     `  Health         ${base}/healthz`,
     `  Temporal UI    ${info.devServer ? info.devServer.uiUrl : '(external Temporal at ' + temporalAddress() + ')'}`,
     ...(info.px ? [`  PX simulator   ${info.px.url}  (API key ${DEMO_PX_KEY})`] : []),
+    ...(info.salesforce ? [`  Salesforce     ${info.salesforce.url}  (simulator of login.salesforce.com, test.salesforce.com and ${info.salesforce.orgs.orgs.map((o) => o.host).join(', ')})`] : []),
     `  API token      ${admin.token}  (${admin.name}, ${admin.role})`,
     '',
     ...(info.demoJob
@@ -129,6 +169,15 @@ function printWelcome(info: { tokens: ApiToken[]; devServer: DevServer | null; p
           'Try it:',
           `  curl -s -X POST -H "Authorization: Bearer ${admin.token}" ${base}/v1/jobs/${info.demoJob}/import-now`,
           `  curl -s -H "Authorization: Bearer ${admin.token}" "${base}/v1/objects/company/records?limit=5"`,
+          '',
+        ]
+      : []),
+    ...(info.salesforceConnection
+      ? [
+          'Salesforce (README, "Use it: Salesforce"): authorize, open the authorizationUrl it answers, then make the two jobs:',
+          `  curl -s -X POST -H "Authorization: Bearer ${admin.token}" ${base}/v1/connections/${info.salesforceConnection}/authorize`,
+          `  curl -s -X POST -H "Authorization: Bearer ${admin.token}" ${base}/v1/connections/${info.salesforceConnection}/job-templates/account-company`,
+          `  curl -s -X POST -H "Authorization: Bearer ${admin.token}" ${base}/v1/connections/${info.salesforceConnection}/job-templates/contact-company-person`,
           '',
         ]
       : []),

@@ -79,7 +79,7 @@ describe('Salesforce authorization', () => {
     const after = await connection(created.id);
     expect(after.status).toBe('active');
     expect(after.statusMessage).toBeNull();
-    expect(after.authorization).toMatchObject({ method: 'web_server', instanceUrl: 'https://acme.my.salesforce.com', orgId: org('acme').id, authorizedBy: 'alice' });
+    expect(after.authorization).toMatchObject({ method: 'web_server', instanceUrl: 'https://acme.my.salesforce.com', orgId: org('acme').id, username: org('acme').username, authorizedBy: 'alice' });
     expect(sf.sim.grants.liveRefreshTokens()).toBe(before + 1);
     const [row] = await stack.database.sql<{ credentials: string }[]>`select credentials from connections where id = ${created.id}`;
     expect(row!.credentials.startsWith('v1.')).toBe(true);
@@ -181,7 +181,7 @@ describe('Salesforce authorization', () => {
     expect(patched.body.error.details.map((d) => d.path)).toEqual(['/config/customDomain']);
   });
 
-  it('moving a connection to another org voids its grant: revoked at Salesforce, authorize again', async () => {
+  it('moving a connection to another org voids its grant (revoked at Salesforce, authorize again); deleting it revokes it too', async () => {
     const created = await connectSalesforce(stack, 'Acme moving');
     expect((await authorizeInBrowser(stack, created.id)).status).toBe(200);
     const [row] = await stack.database.sql<{ credentials: string }[]>`select credentials from connections where id = ${created.id}`;
@@ -197,6 +197,12 @@ describe('Salesforce authorization', () => {
     // A new secret keeps the grant: the refresh token belongs to the app, not to its secret.
     expect((await authorizeInBrowser(stack, created.id)).status).toBe(200);
     expect((await api<ConnectionDoc>(stack, 'PATCH', `/v1/connections/${created.id}`, { config: { clientSecret: SF_CLIENT_SECRET } })).body.status).toBe('active');
+    // Deleting the connection lets go of its grant at Salesforce too.
+    const [again] = await stack.database.sql<{ credentials: string }[]>`select credentials from connections where id = ${created.id}`;
+    const second = stack.secrets.open(again!.credentials).refreshToken!;
+    expect(sf.sim.grants.refreshGrant(second)).toBeDefined();
+    expect((await api(stack, 'DELETE', `/v1/connections/${created.id}`)).status).toBe(204);
+    expect(sf.sim.grants.refreshGrant(second)).toBeUndefined();
   });
 
   it('the JWT bearer flow authorizes without a browser, and says what to fix when Salesforce refuses it', async () => {

@@ -108,7 +108,12 @@ export const salesforce: Connector = {
     mode: (config) => (flowOf(config) === 'jwt_bearer' ? 'direct' : 'redirect'),
     resetOn: ['orgType', 'customDomain', 'clientId', 'authFlow', 'username'],
     authorizationUrl: (settings, request) => oauthOf(settings).authorizationUrl(request),
-    exchangeCode: (settings, exchange) => refusedAsError(async () => grantOf(await oauthOf(settings).exchangeCode(exchange), 'web_server', null)),
+    exchangeCode: (settings, exchange) =>
+      refusedAsError(async () => {
+        const oauth = oauthOf(settings);
+        const answer = await oauth.exchangeCode(exchange);
+        return grantOf(answer, 'web_server', await oauth.username(answer));
+      }),
     authorizeDirectly: (settings) => refusedAsError(async () => grantOf(await oauthOf(settings).jwtBearer(), 'jwt_bearer', String(settings.config.username ?? ''))),
     async revoke(settings, grant: AuthorizationGrant) {
       const token = grant.credentials.refreshToken ?? grant.credentials.accessToken;

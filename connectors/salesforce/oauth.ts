@@ -94,6 +94,18 @@ export class SalesforceOAuth {
     return this.token({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion });
   }
 
+  /** Who the token acts as, for a person reading the connection; null when Salesforce does not say. */
+  async username(answer: TokenAnswer): Promise<string | null> {
+    try {
+      const response = await send({ method: 'GET', url: `${answer.instanceUrl}/services/oauth2/userinfo`, headers: { authorization: `Bearer ${answer.accessToken}`, accept: 'application/json' }, timeoutMs: TOKEN_TIMEOUT_MS });
+      const body = response.ok ? parseJson(await response.text()) : null;
+      return typeof body?.preferred_username === 'string' ? body.preferred_username : null;
+    } catch {
+      // Only a nicety: the grant stands without it.
+      return null;
+    }
+  }
+
   /** Best effort: the token is useless to anyone once the connection lets go of it. */
   async revoke(token: string): Promise<void> {
     const response = await send({
