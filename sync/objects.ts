@@ -68,7 +68,7 @@ export const STANDARD_OBJECTS: Record<string, ObjectDef> = {
       field('website', 'string', 'Website'),
       field('px_account_id', 'string', 'PX Account ID', { indexed: true }),
       field('number_of_users', 'number', 'Number of Users', { integer: true }),
-      field('sfdc_account_id', 'string', 'SFDC Account ID'),
+      field('sfdc_account_id', 'string', 'SFDC Account ID', { indexed: true }),
       created,
       modified,
     ],

@@ -9,6 +9,7 @@ import { hostProblems, loginHostOf, ORG_TYPES } from './hosts.js';
 import { accountTemplate, contactTemplate } from './jobs.js';
 import { GrantRefused, SalesforceOAuth } from './oauth.js';
 import { OPTION_LIMITS, READ_MODES, Reader } from './reader.js';
+import { unknownOptions } from '../job-options.js';
 
 export const DEFAULT_API_VERSION = '62.0';
 const AUTH_FLOWS = ['web_server', 'jwt_bearer'] as const;
@@ -84,10 +85,7 @@ export const salesforce: Connector = {
   },
 
   validateJobOptions(options) {
-    const problems: { path: string; message: string }[] = [];
-    for (const name of Object.keys(options)) {
-      if (!JOB_OPTIONS.includes(name)) problems.push({ path: `/options/${name}`, message: `Salesforce jobs have no option "${name}"; known options: ${JOB_OPTIONS.join(', ')}` });
-    }
+    const problems = unknownOptions('Salesforce', options, JOB_OPTIONS);
     if (options.readMode !== undefined && !READ_MODES.includes(options.readMode as (typeof READ_MODES)[number])) {
       problems.push({ path: '/options/readMode', message: `readMode must be ${READ_MODES.join(', ')} (auto: the Bulk API above bulkThreshold records)` });
     }
