@@ -4,7 +4,7 @@
 // refused grant sending the connection back to needs_authorization). Connector-neutral: the
 // connector says how to talk to its source, this module keeps the secrets and the state.
 import { createHash, randomBytes } from 'node:crypto';
-import { eq, lt } from 'drizzle-orm';
+import { desc, eq, inArray, lt } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { connections, oauthStates, sourceObjectCache, type ConnectionRow } from '../db/schema.js';
 import { findConnector } from '../connectors/registry.js';
@@ -18,6 +18,8 @@ import type { SecretBox } from './secrets.js';
 /** Long enough to log in and approve; short enough that a leaked link is soon worthless. */
 export const STATE_TTL_MS = 10 * 60_000;
 export const CALLBACK_PATH = '/v1/oauth/callback';
+/** Authorization links a connection may have open at once; older ones stop working. */
+const MAX_PENDING_PER_CONNECTION = 5;
 
 export type AuthorizationStart =
   | { mode: 'redirect'; authorizationUrl: string; redirectUri: string; expiresAt: string }
@@ -78,6 +80,10 @@ export async function beginAuthorization(db: Db, box: SecretBox, actor: string, 
   }
   await db.delete(oauthStates).where(lt(oauthStates.expiresAt, new Date()));
   await db.insert(oauthStates).values({ stateHash: hashOf(state), connectionId: row.id, verifier: box.seal({ verifier }), redirectUri, actor, expiresAt });
+  // However often authorize is asked for, a connection keeps a few pending links, the newest.
+  const pending = await db.select({ stateHash: oauthStates.stateHash }).from(oauthStates).where(eq(oauthStates.connectionId, row.id)).orderBy(desc(oauthStates.createdAt), desc(oauthStates.expiresAt));
+  const stale = pending.slice(MAX_PENDING_PER_CONNECTION).map((p) => p.stateHash);
+  if (stale.length > 0) await db.delete(oauthStates).where(inArray(oauthStates.stateHash, stale));
   return { mode: 'redirect', authorizationUrl, redirectUri, expiresAt: expiresAt.toISOString() };
 }
 

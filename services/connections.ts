@@ -51,8 +51,12 @@ export function connectorOrFail(id: string): Connector {
   return connector;
 }
 
-/** Splits config into stored settings and secrets, refusing fields the connector does not know. */
-export function splitConfig(connector: Connector, config: Record<string, unknown>, partial: boolean) {
+/**
+ * Splits config into stored settings and secrets, refusing fields the connector does not know. A
+ * change (`partial`) is checked merged over the stored settings, `base`: settings that only make
+ * sense together (an org type and its custom domain) are judged as they will be stored.
+ */
+export function splitConfig(connector: Connector, config: Record<string, unknown>, partial: boolean, base: Record<string, unknown> = {}) {
   const problems: ErrorDetail[] = [];
   const settings: Record<string, unknown> = {};
   const secrets: Record<string, string> = {};
@@ -73,7 +77,7 @@ export function splitConfig(connector: Connector, config: Record<string, unknown
       if (!field.secret && settings[field.name] === undefined && field.default !== undefined) settings[field.name] = field.default;
     }
   }
-  problems.push(...connector.validateConfig(settings));
+  problems.push(...connector.validateConfig({ ...base, ...settings }));
   if (problems.length > 0) throw badRequest(problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
   return { settings, secrets };
 }

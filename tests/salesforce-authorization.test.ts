@@ -121,6 +121,14 @@ describe('Salesforce authorization', () => {
     expect((await api(stack, 'DELETE', `/v1/connections/${doomed.id}`)).status).toBe(204);
     expect((await callback(stack, orphan)).status).toBe(400);
     expect((await connection(created.id)).status).toBe('active');
+
+    // Asking again and again keeps five links open, the newest; the older ones stop working.
+    const links: string[] = [];
+    for (let i = 0; i < 7; i++) links.push((await api<{ authorizationUrl: string }>(stack, 'POST', `/v1/connections/${created.id}/authorize`)).body.authorizationUrl);
+    const [{ n }] = await stack.database.sql<{ n: number }[]>`select count(*)::int as n from oauth_states where connection_id = ${created.id}`;
+    expect(n).toBe(5);
+    expect((await callback(stack, await followAuthorizePage(links[0]!))).status).toBe(400);
+    expect((await callback(stack, await followAuthorizePage(links[6]!))).status).toBe(200);
   });
 
   it('a person who denies access leaves the connection unauthorized, and the connection log says so', async () => {
@@ -179,6 +187,14 @@ describe('Salesforce authorization', () => {
     const patched = await api<{ error: { details: { path: string }[] } }>(stack, 'PATCH', `/v1/connections/${created.id}`, { config: { orgType: 'sandbox' } });
     expect(patched.status).toBe(400);
     expect(patched.body.error.details.map((d) => d.path)).toEqual(['/config/customDomain']);
+    // A change is judged with the settings it joins: a sandbox takes a sandbox's My Domain.
+    const sandbox = await connectSalesforce(stack, 'UAT checks', { orgType: 'sandbox' });
+    expect((await api(stack, 'PATCH', `/v1/connections/${sandbox.id}`, { config: { customDomain: 'acme--uat' } })).status).toBe(200);
+    // Without its secret, a web-server connection cannot finish an authorization: said before the browser trip.
+    const secretless = await api<ConnectionDoc>(stack, 'POST', '/v1/connections', { connector: 'salesforce', name: 'No secret', config: { clientId: SF_CLIENT_ID } });
+    const refusedStart = await api<{ error: { message: string } }>(stack, 'POST', `/v1/connections/${secretless.body.id}/authorize`);
+    expect(refusedStart.status).toBe(400);
+    expect(refusedStart.body.error.message).toContain('config.clientSecret');
   });
 
   it('moving a connection to another org voids its grant (revoked at Salesforce, authorize again); deleting it revokes it too', async () => {

@@ -14,7 +14,7 @@ import { beginAuthorization, resetAuthorization, revokeGrantOf } from '../../ser
 import { createFromTemplate, listTemplates } from '../../services/job-templates.js';
 import { describedObjects, forgetObjects } from '../../services/source-objects.js';
 import { toJobDocument } from '../../services/jobs.js';
-import { ApiError, badRequest, conflict, notFound } from '../errors.js';
+import { ApiError, conflict, notFound } from '../errors.js';
 import { IdParams, Page, PageQuery, errorResponses } from '../schemas/common.js';
 import { pageOf, decodeCursor } from '../paging.js';
 
@@ -137,10 +137,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const before = await load(request.params.id);
       const connector = connectorOrFail(before.connector);
       assertFixedKept(connector, before.config, request.body.config ?? {});
-      const { settings, secrets: newSecrets } = splitConfig(connector, request.body.config ?? {}, true);
-      // Settings that only make sense together (an org type and its custom domain) are checked merged.
-      const together = connector.validateConfig({ ...before.config, ...settings });
-      if (together.length > 0) throw badRequest(together.map((p) => `${p.path}: ${p.message}`).join('; '), together);
+      const { settings, secrets: newSecrets } = splitConfig(connector, request.body.config ?? {}, true, before.config);
       const mergedSecrets = Object.keys(newSecrets).length ? secrets.seal({ ...secrets.open(before.secrets), ...newSecrets }) : before.secrets;
       const [after] = await db
         .update(connections)

@@ -2,7 +2,7 @@
 // connected app, is authorized by OAuth (the web-server flow with PKCE, or the JWT bearer flow for
 // headless deployments), and reads any object the integration user can query.
 import type { AuthorizationGrant, Connector, ConnectionSettings, ConnectorContext, ConnectorSession, ReadPage, ReadRequest, SourceObject } from '../types.js';
-import { SynclineError } from '../../sync/errors.js';
+import { invalidConfiguration, SynclineError } from '../../sync/errors.js';
 import { AccessTokens, grantOf, SalesforceApi } from './api.js';
 import { describeListed, describeObject, toSourceObject, type SfObjectInfo } from './describe.js';
 import { hostProblems, loginHostOf, ORG_TYPES } from './hosts.js';
@@ -105,7 +105,11 @@ export const salesforce: Connector = {
   authorization: {
     mode: (config) => (flowOf(config) === 'jwt_bearer' ? 'direct' : 'redirect'),
     resetOn: ['orgType', 'customDomain', 'clientId', 'authFlow', 'username'],
-    authorizationUrl: (settings, request) => oauthOf(settings).authorizationUrl(request),
+    authorizationUrl(settings, request) {
+      // The code the browser brings back can only be exchanged with the secret: say so before the round trip.
+      if (!settings.secrets.clientSecret) throw invalidConfiguration("The Salesforce connection has no client secret: set config.clientSecret to the connected app's consumer secret, then authorize.");
+      return oauthOf(settings).authorizationUrl(request);
+    },
     exchangeCode: (settings, exchange) =>
       refusedAsError(async () => {
         const oauth = oauthOf(settings);
