@@ -125,8 +125,8 @@ describe('Salesforce authorization', () => {
     // Asking again and again keeps five links open, the newest; the older ones stop working.
     const links: string[] = [];
     for (let i = 0; i < 7; i++) links.push((await api<{ authorizationUrl: string }>(stack, 'POST', `/v1/connections/${created.id}/authorize`)).body.authorizationUrl);
-    const [{ n }] = await stack.database.sql<{ n: number }[]>`select count(*)::int as n from oauth_states where connection_id = ${created.id}`;
-    expect(n).toBe(5);
+    const [openLinks] = await stack.database.sql<{ n: number }[]>`select count(*)::int as n from oauth_states where connection_id = ${created.id}`;
+    expect(openLinks!.n).toBe(5);
     expect((await callback(stack, await followAuthorizePage(links[0]!))).status).toBe(400);
     expect((await callback(stack, await followAuthorizePage(links[6]!))).status).toBe(200);
   });
