@@ -29,12 +29,14 @@ import { buildApp } from '../api/app.js';
 import { createWorker } from '../worker.js';
 import { SecretBox } from '../services/secrets.js';
 import { createNotifier } from '../services/notifier.js';
+import { LOOPBACK_POLICY, Outbound, outboundPolicyFromEnv, type OutboundPolicy } from '../services/outbound.js';
 import { DATA_DIR, secretKey } from '../services/runtime.js';
 import { createConnection } from '../services/connections.js';
 import { newId } from '../services/ids.js';
 import { connectTemporal } from '../temporal/context.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { startPxSimulator, type PxSimulator } from '../connectors/gainsight-px/simulator/index.js';
+import { welcomeText } from './welcome.js';
 
 const DEMO_PX_KEY = 'px-demo-key';
 const DEMO_CONNECTION = 'Connect to PX';
@@ -44,7 +46,11 @@ const stops: (() => Promise<unknown>)[] = [];
 Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
 
 async function main(): Promise<void> {
-  const tokens = parseApiTokens(process.env.API_TOKENS) ?? devTokens();
+  const configured = parseApiTokens(process.env.API_TOKENS);
+  const tokens = configured ?? devTokens();
+  // The demo's simulator listens on 127.0.0.1, which the outbound policy refuses unless allowed.
+  const policy = withLoopback(outboundPolicyFromEnv());
+  const outbound = new Outbound(policy);
   const key = await secretKey({ allowGenerated: true });
   const url = databaseUrl();
   await migrateDatabase(url);
@@ -69,7 +75,7 @@ async function main(): Promise<void> {
   const worker = await createWorker({
     connection,
     namespace: temporalNamespace(),
-    deps: { database, secrets, temporal, notifier: createNotifier({ smtpUrl: smtpUrl(), from: notifyFrom(), webhookSecret: key }) },
+    deps: { database, secrets, temporal, outbound, notifier: createNotifier({ smtpUrl: smtpUrl(), from: notifyFrom(), outbound }) },
   });
   const workerDone = worker.run();
   stops.unshift(async () => {
@@ -78,27 +84,42 @@ async function main(): Promise<void> {
     await connection.close();
   });
 
-  const app = await buildApp({ database, temporal, secrets, tokens, publicUrl: publicUrl() });
+  const app = await buildApp({ database, temporal, secrets, outbound, tokens, publicUrl: publicUrl() });
   await app.listen({ port: apiPort(), host: apiHost() });
   stops.unshift(() => app.close());
 
-  const demoJob = px ? await prepareDemo(database, secrets, px) : null;
-  printWelcome({ tokens, devServer, px, demoJob });
+  const demoJob = px ? await prepareDemo(database, secrets, outbound, px) : null;
+  console.log(
+    welcomeText({
+      base: publicUrl(),
+      temporalUi: devServer ? devServer.uiUrl : `(external Temporal at ${temporalAddress()})`,
+      pxSimulator: px ? { url: px.url, apiKey: DEMO_PX_KEY } : null,
+      demoJob,
+      tokens,
+      generated: configured === null,
+      outbound: `requests may reach ${policy.allowedNetworks.join(', ')} (and hosts ${policy.allowedHosts.join(', ')}) besides public addresses`,
+    }),
+  );
 }
 
 function devTokens(): ApiToken[] {
-  return [{ name: 'dev-admin', token: `dev-${randomBytes(12).toString('base64url')}`, role: 'admin' }];
+  return [{ name: 'dev-admin', token: `dev-${randomBytes(24).toString('base64url')}`, role: 'admin' }];
+}
+
+function withLoopback(policy: OutboundPolicy): OutboundPolicy {
+  const add = (list: readonly string[], more: readonly string[]) => [...new Set([...list, ...more])];
+  return { allowedHosts: add(policy.allowedHosts, LOOPBACK_POLICY.allowedHosts), allowedNetworks: add(policy.allowedNetworks, LOOPBACK_POLICY.allowedNetworks) };
 }
 
 /**
  * A ready demo: a PX connection to the simulator whose Company Sync already has its upsert key,
  * so the first Import Now works. Restarts reuse the connection and point it at the simulator again.
  */
-async function prepareDemo(database: Database, secrets: SecretBox, px: PxSimulator): Promise<string> {
+async function prepareDemo(database: Database, secrets: SecretBox, outbound: Outbound, px: PxSimulator): Promise<string> {
   const { db } = database;
   let [connection] = await db.select().from(connections).where(eq(connections.connector, 'gainsight-px'));
   if (!connection) {
-    connection = await createConnection(db, secrets, 'demo', newId('conn'), { connector: 'gainsight-px', name: DEMO_CONNECTION, config: { apiKey: DEMO_PX_KEY, baseUrl: px.url } }, () => newId('job'));
+    connection = await createConnection(db, secrets, outbound, 'demo', newId('conn'), { connector: 'gainsight-px', name: DEMO_CONNECTION, config: { apiKey: DEMO_PX_KEY, baseUrl: px.url } }, () => newId('job'));
   } else if (connection.config.baseUrl !== px.url) {
     await db.update(connections).set({ config: { ...connection.config, baseUrl: px.url } }).where(eq(connections.id, connection.id));
   }
@@ -109,32 +130,6 @@ async function prepareDemo(database: Database, secrets: SecretBox, px: PxSimulat
     await db.update(jobs).set({ mappings }).where(eq(jobs.id, companySync.id));
   }
   return companySync.id;
-}
-
-function printWelcome(info: { tokens: ApiToken[]; devServer: DevServer | null; px: PxSimulator | null; demoJob: string | null }): void {
-  const base = publicUrl();
-  const admin = info.tokens.find((t) => t.role === 'admin') ?? info.tokens[0]!;
-  const lines = [
-    '',
-    'Syncline is up.',
-    `  API            ${base}/v1`,
-    `  API docs       ${base}/docs`,
-    `  Health         ${base}/healthz`,
-    `  Temporal UI    ${info.devServer ? info.devServer.uiUrl : '(external Temporal at ' + temporalAddress() + ')'}`,
-    ...(info.px ? [`  PX simulator   ${info.px.url}  (API key ${DEMO_PX_KEY})`] : []),
-    `  API token      ${admin.token}  (${admin.name}, ${admin.role})`,
-    '',
-    ...(info.demoJob
-      ? [
-          'Try it:',
-          `  curl -s -X POST -H "Authorization: Bearer ${admin.token}" ${base}/v1/jobs/${info.demoJob}/import-now`,
-          `  curl -s -H "Authorization: Bearer ${admin.token}" "${base}/v1/objects/company/records?limit=5"`,
-          '',
-        ]
-      : []),
-    'Ctrl-C stops everything.',
-  ];
-  console.log(lines.join('\n'));
 }
 
 async function stopAll(): Promise<void> {

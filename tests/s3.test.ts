@@ -153,7 +153,7 @@ describe('Amazon S3 files', () => {
 
   it('a read resumes mid-file from its cursor, in a new session, without the lines before it', async () => {
     await moto.put(BUCKET, 'resume/people.csv', 'Account Id,Name\r\nacc-1,"Multi\r\nline"\r\nacc-2,Two\r\nacc-3,Three\r\nacc-4,Four\r\n');
-    const open = () => amazonS3.open({ config: { bucket: BUCKET, prefix: 'resume/', endpoint: moto.endpoint, accessKeyId: 'AKIDEXAMPLE' }, secrets: { secretAccessKey: 'x' } }, { sql: stack.database.sql });
+    const open = () => amazonS3.open({ config: { bucket: BUCKET, prefix: 'resume/', endpoint: moto.endpoint, accessKeyId: 'AKIDEXAMPLE' }, secrets: { secretAccessKey: 'x' } }, { sql: stack.database.sql, outbound: stack.outbound });
     const request = (cursor: unknown): ReadRequest => ({
       object: 'file',
       window: { from: new Date(0), to: new Date(Date.now() + 60_000) },

@@ -4,7 +4,7 @@ import { desc, eq, lt } from 'drizzle-orm';
 import { connections, jobs } from '../../db/schema.js';
 import { connectorRegistry } from '../../connectors/registry.js';
 import { SynclineError } from '../../sync/errors.js';
-import { assertFixedKept, auditedConnection, connectorOrFail, createConnection, splitConfig, toConnectionDocument } from '../../services/connections.js';
+import { assertFixedKept, assertUrlSettingsAllowed, auditedConnection, connectorOrFail, createConnection, splitConfig, toConnectionDocument } from '../../services/connections.js';
 import { recordAudit } from '../../services/audit.js';
 import { newId } from '../../services/ids.js';
 import { openSession } from '../../services/sessions.js';
@@ -36,7 +36,7 @@ const ConnectorInfo = Type.Object({
 const TestAnswer = Type.Object({ ok: Type.Boolean(), error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })) });
 
 export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { database, secrets } = app.services;
+  const { database, secrets, outbound } = app.services;
   const { db } = database;
 
   const load = async (id: string) => {
@@ -60,7 +60,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const row = await createConnection(db, secrets, request.actor.name, newId('conn'), request.body, () => newId('job'));
+      const row = await createConnection(db, secrets, outbound, request.actor.name, newId('conn'), request.body, () => newId('job'));
       return reply.status(201).send(toConnectionDocument(row));
     },
   );
@@ -91,6 +91,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const connector = connectorOrFail(before.connector);
       assertFixedKept(connector, before.config, request.body.config ?? {});
       const { settings, secrets: newSecrets } = splitConfig(connector, request.body.config ?? {}, true);
+      await assertUrlSettingsAllowed(connector, outbound, settings, { before: before.config, newSecrets });
       const mergedSecrets = Object.keys(newSecrets).length ? secrets.seal({ ...secrets.open(before.secrets), ...newSecrets }) : before.secrets;
       const [after] = await db
         .update(connections)
@@ -126,7 +127,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/connections/:id/test', { schema: { summary: 'Test that the source accepts the connection', params: IdParams, response: { 200: TestAnswer, ...errorResponses } } }, async (request) => {
     const row = await load(request.params.id);
     try {
-      const session = await openSession(db, secrets, row.id);
+      const session = await openSession(db, secrets, outbound, row.id);
       await session.test();
       return { ok: true };
     } catch (error) {
@@ -151,7 +152,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const row = await load(request.params.id);
       try {
-        const session = await openSession(db, secrets, row.id);
+        const session = await openSession(db, secrets, outbound, row.id);
         return { items: await session.describeObjects(), nextCursor: null };
       } catch (error) {
         if (error instanceof SynclineError) return reply.status(502).send({ error: { code: error.code.toLowerCase(), message: error.message, details: [] } });
