@@ -151,6 +151,21 @@ describe('input validation and access', () => {
     }
   });
 
+  it('knows only the objects of the catalogue: constructor, __proto__ or toString is an unknown object (404), never a 500', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const records = await api<ErrorShape>(stack, 'GET', `/v1/objects/${name}/records`);
+      expect(records.status, `${name}: ${records.text}`).toBe(404);
+      expect(records.body.error.message).toBe(`Object "${name}" does not exist.`);
+      expect((await api(stack, 'POST', `/v1/objects/${name}/fields`, { name: 'plan__gc', type: 'string' })).status, name).toBe(404);
+    }
+    await refused(400, 'PATCH', `/v1/jobs/${job.id}`, { derivedMappings: [{ target: 'company_id', object: 'constructor', match: [{ source: 'id', field: 'name' }] }] }, '/derivedMappings/0/object', ['constructor']);
+    const files = await api<{ id: string }>(stack, 'POST', '/v1/connections', { connector: 'bulk-api', name: 'Files', config: {} });
+    expect(files.status, files.text).toBe(201);
+    const custom = { connectionId: files.body.id, name: 'Odd target', source: { object: 'file' }, mappings: [{ source: 'a', target: 'name', upsertKey: true }] };
+    await refused(400, 'POST', '/v1/jobs', { ...custom, target: { object: 'constructor' } }, '/target/object', ['does not exist']);
+    await refused(400, 'POST', '/v1/jobs', { ...custom, target: { object: 'company' }, derivedMappings: [{ target: 'name', object: 'hasOwnProperty', match: [{ source: 'a', field: 'name' }] }] }, '/derivedMappings/0/object');
+  });
+
   it('asks for a token: none or an unknown one is 401', async () => {
     const none = await stack.app.inject({ method: 'GET', url: '/v1/jobs' });
     expect(none.statusCode).toBe(401);

@@ -256,6 +256,14 @@ describe('the PX client against answers the simulator does not give', () => {
   });
 });
 
+describe('the PX connector objects', () => {
+  it('are only its own: constructor or toString is no PX object', () => {
+    const session = openPx('http://127.0.0.1:1/v1');
+    expect(session.idField('user')).toBe('identifyId');
+    for (const name of ['constructor', 'toString', '__proto__']) expect(() => session.idField(name), name).toThrow(`Gainsight PX has no object "${name}"`);
+  });
+});
+
 describe('the PX connector reading a window', () => {
   let sim: PxSimulator;
   let session: ConnectorSession;

@@ -60,7 +60,7 @@ export const bulkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!(request.body instanceof Readable)) {
         throw new ApiError(415, 'unsupported_media_type', `Send the file itself as the body, as text/csv or text/tab-separated-values (the content type was ${type || 'missing'}).`);
       }
-      const delimiter = request.query.delimiter ?? DELIMITER_OF_TYPE[type];
+      const delimiter = request.query.delimiter ?? (Object.hasOwn(DELIMITER_OF_TYPE, type) ? DELIMITER_OF_TYPE[type] : undefined);
       if (!delimiter) throw badRequest(`Say how fields are separated: send the file as text/csv or text/tab-separated-values, or add ?delimiter=comma or ?delimiter=tab (the content type was ${type || 'missing'}).`, [{ path: 'querystring/delimiter', message: 'comma or tab' }]);
       const declared = Number(request.headers['content-length'] ?? 0);
       if (declared > MAX_FILE_BYTES) throw tooLarge();
