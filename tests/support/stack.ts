@@ -16,8 +16,8 @@ import { startPxSimulator, type PxSimulator } from '../../connectors/gainsight-p
 import type { PxDataOptions } from '../../connectors/gainsight-px/simulator/data.js';
 import { createTestDatabase } from './databases.js';
 
-export const ADMIN_TOKEN = 'test-admin-token';
-export const VIEWER_TOKEN = 'test-viewer-token';
+export const ADMIN_TOKEN = 'test-admin-token-3f9a61c0d2e4';
+export const VIEWER_TOKEN = 'test-viewer-token-8b27e5a14c90';
 export const PX_KEY = 'px-test-key';
 export const SECRET_KEY = 'test-secret-key-of-enough-length';
 
