@@ -6,6 +6,7 @@ import { ADMIN_TOKEN, api, startStack, VIEWER_TOKEN, type Stack } from './suppor
 import { buildApp } from '../api/app.js';
 import { parseApiTokens } from '../config.js';
 import { openDatabase } from '../db/client.js';
+import { welcomeText, type WelcomeInfo } from '../scripts/welcome.js';
 import { connectPx, type JobDoc } from './support/px-flow.js';
 import { apiRoutes, fill } from './support/routes.js';
 
@@ -233,5 +234,27 @@ describe('input validation and access', () => {
       expect((await api(stack, 'GET', url, undefined, VIEWER_TOKEN)).status, url).toBe(200);
     }
     expect((await api<JobDoc>(stack, 'GET', `/v1/jobs/${job.id}`)).body.name).toBe(job.name);
+  });
+});
+
+describe('npm run dev', () => {
+  const info: WelcomeInfo = {
+    base: 'http://localhost:3000',
+    temporalUi: 'http://localhost:8233',
+    pxSimulator: null,
+    demoJob: 'job_1',
+    tokens: [{ name: 'ops', token: 'an-operator-token-from-api-tokens', role: 'admin' }],
+    generated: false,
+    outbound: 'requests may reach 127.0.0.1/32 besides public addresses',
+  };
+
+  it('prints the admin token only when it made one, never one that came from API_TOKENS', () => {
+    const configured = welcomeText(info);
+    expect(configured).not.toContain('an-operator-token-from-api-tokens');
+    expect(configured).toContain('API tokens     from API_TOKENS (ops: admin)');
+    expect(configured).toContain('Bearer <a token from API_TOKENS>');
+    const made = welcomeText({ ...info, tokens: [{ name: 'dev-admin', token: 'dev-made-for-this-start-0123456789', role: 'admin' }], generated: true });
+    expect(made).toContain('API token      dev-made-for-this-start-0123456789');
+    expect(made).toContain('Bearer dev-made-for-this-start-0123456789');
   });
 });
