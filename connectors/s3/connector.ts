@@ -9,6 +9,7 @@ import { invalidConfiguration } from '../../sync/errors.js';
 import { S3_ENDPOINT_DESTINATION, s3Client, s3Failure, type S3Settings } from './client.js';
 import { unknownOptions } from '../job-options.js';
 import { FileFinder, type S3File } from './files.js';
+import { patternProblem } from './glob.js';
 import { FileReader } from './reader.js';
 
 const DEFAULT_PAGE_SIZE = 5000;
@@ -60,6 +61,9 @@ export const amazonS3: Connector = {
     problems.push(...unknownOptions('Amazon S3', options, ['pattern', 'delimiter']));
     if (options.pattern !== undefined && !(typeof options.pattern === 'string' && options.pattern.length > 0 && options.pattern.length <= 300)) {
       problems.push({ path: '/options/pattern', message: 'pattern must be a file name pattern such as *.csv (** crosses folders)' });
+    } else if (typeof options.pattern === 'string') {
+      const problem = patternProblem(options.pattern);
+      if (problem) problems.push({ path: '/options/pattern', message: problem });
     }
     if (options.delimiter !== undefined && !DELIMITERS.includes(options.delimiter as Delimiter)) {
       problems.push({ path: '/options/delimiter', message: `delimiter must be one of ${DELIMITERS.join(', ')}` });
