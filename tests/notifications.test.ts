@@ -139,8 +139,19 @@ describe('run notifications', () => {
     }
     // Sending the masked URL back, as a form showing it would, keeps the URL and its key.
     expect((await api(stack, 'PATCH', `/v1/jobs/${job.id}`, { notifications: { onSuccess: SUCCESS_TO, onFailure: FAILURE_TO, webhookUrl: `${hookBase}/********` } })).status).toBe(200);
-    const audit = await api(stack, 'GET', `/v1/logs?type=audit&jobId=${job.id}&limit=500`);
-    expect(audit.text).toContain(`${hookBase}/********`);
+    // Replaced by another URL on the same host: the masked values match, so the change is named.
+    expect((await api(stack, 'PATCH', `/v1/jobs/${job.id}`, { notifications: { onSuccess: SUCCESS_TO, onFailure: FAILURE_TO, webhookUrl: `${hookBase}/ok/${HOOK_TOKEN}-2` } })).status).toBe(200);
+    expect((await api(stack, 'PATCH', `/v1/jobs/${job.id}`, { notifications: { onSuccess: SUCCESS_TO, onFailure: FAILURE_TO, webhookUrl } })).status).toBe(200);
+    signingKey = (await api<{ signingKey: string }>(stack, 'POST', `/v1/jobs/${job.id}/webhook-signing-key`)).body.signingKey;
+    const audit = await api<{ items: { attribute: string; subAttribute: string | null; oldValue: unknown; newValue: unknown; additionalInfo: string | null }[] }>(
+      stack,
+      'GET',
+      `/v1/logs?type=audit&jobId=${job.id}&limit=500`,
+    );
+    const replaced = audit.body.items.filter((r) => r.subAttribute === 'webhookUrl' && r.additionalInfo === 'webhook URL replaced; its signing key is new');
+    expect(replaced.length).toBeGreaterThanOrEqual(2);
+    for (const row of replaced) expect(row).toMatchObject({ attribute: 'notifications', oldValue: `${hookBase}/********`, newValue: `${hookBase}/********` });
+    expect(audit.body.items.some((r) => r.subAttribute === 'webhookSigningKey' && r.newValue === '********')).toBe(true);
     expect(audit.text).not.toContain(HOOK_TOKEN);
     const tables = await stack.database.sql<{ table_name: string }[]>`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`;
     for (const { table_name } of tables) {
