@@ -7,6 +7,7 @@ import { createBucket, freePort, startMoto, type Moto } from './support/moto.js'
 import { uploadFile } from './support/files.js';
 import { amazonS3 } from '../connectors/s3/index.js';
 import { globMatcher } from '../connectors/s3/glob.js';
+import { Outbound } from '../services/outbound.js';
 import type { ReadRequest } from '../connectors/types.js';
 
 type RunWithFiles = RunDoc & { files?: { name: string; counts: RunDoc['counts'] }[] };
@@ -169,6 +170,13 @@ describe('Amazon S3 files', () => {
     expect(skipped.counts).toMatchObject({ fetched: 1, failed: 1, inserted: 0 });
     const errors = await api<string>(stack, 'GET', `/v1/runs/${skipped.id}/errors`);
     expect(errors.text).toContain('incoming/c.csv lacks column the job reads: Name');
+  });
+
+  it('reaches no address the outbound policy refuses when it runs, whatever endpoint was stored', async () => {
+    const settings = { config: { bucket: BUCKET, prefix: 'incoming/', endpoint: moto.endpoint, accessKeyId: 'AKIDEXAMPLE' }, secrets: { secretAccessKey: 'x' } };
+    const strict = amazonS3.open(settings, { sql: stack.database.sql, outbound: new Outbound({ allowedHosts: [], allowedNetworks: [] }) });
+    await expect(strict.test()).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE', message: expect.stringContaining(`could not connect to ${new URL(moto.endpoint).host}`) as string });
+    await expect(amazonS3.open(settings, { sql: stack.database.sql, outbound: stack.outbound }).test()).resolves.toBeUndefined();
   });
 
   it('a read resumes mid-file from its cursor, in a new session, without the lines before it', async () => {
