@@ -21,7 +21,9 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     };
     const [db, tq] = await Promise.all([
       withTimeout(database.sql`select 1`).then(() => 'ok' as const, down('PostgreSQL')),
-      withTimeout(
+      // A deadline rather than a race: the client's own retries end with it, instead of going on
+      // behind an answer already sent.
+      temporal.client.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () =>
         temporal.client.workflowService.describeTaskQueue({ namespace: temporal.client.options.namespace, taskQueue: { name: temporal.taskQueue }, taskQueueType: 1 }),
       ).then((answer) => ((answer.pollers ?? []).length > 0 ? ('ok' as const) : ('no_worker' as const)), down('Temporal')),
     ]);
