@@ -28,16 +28,38 @@ export function intFromEnv(name: string, fallback: number): number {
   return value;
 }
 
-/** Parses `API_TOKENS` (`name:token:role,...`); returns null when it is not set. */
+/** A bearer token shorter than this is refused at start-up: guessable tokens guard nothing. */
+export const MIN_TOKEN_LENGTH = 24;
+
+/** Parses `API_TOKENS` (`name:token:role,...`); returns null when it is not set. Errors never repeat a token. */
 export function parseApiTokens(raw: string | undefined): ApiToken[] | null {
   if (!raw) return null;
-  return raw.split(',').map((entry) => {
-    const [name, token, role] = entry.trim().split(':');
-    if (!name || !token || (role !== 'admin' && role !== 'viewer')) {
-      throw new Error(`API_TOKENS entry "${entry}" must be name:token:role with role admin or viewer`);
+  const tokens = raw.split(',').map((entry, i): ApiToken => {
+    const [name, token, role, ...rest] = entry.trim().split(':');
+    if (!name || !token || (role !== 'admin' && role !== 'viewer') || rest.length > 0) {
+      throw new Error(`API_TOKENS entry ${i + 1} (${name ? `"${name}"` : 'unnamed'}) must be name:token:role with role admin or viewer`);
     }
     return { name, token, role };
   });
+  checkApiTokens(tokens);
+  return tokens;
+}
+
+/** Every token long enough and none given twice; throws naming the token's owner, never the token. */
+export function checkApiTokens(tokens: ApiToken[]): void {
+  for (const t of tokens) {
+    if (t.token.length < MIN_TOKEN_LENGTH) {
+      throw new Error(
+        `API_TOKENS: the token of "${t.name}" is ${t.token.length} characters long; tokens must have at least ${MIN_TOKEN_LENGTH} (make one with: openssl rand -base64 32 | tr -d '/+=')`,
+      );
+    }
+  }
+  const seen = new Map<string, string>();
+  for (const t of tokens) {
+    const owner = seen.get(t.token);
+    if (owner !== undefined) throw new Error(`API_TOKENS gives "${owner}" and "${t.name}" the same token; each needs a token of its own`);
+    seen.set(t.token, t.name);
+  }
 }
 export const taskQueue = (): string => process.env.SYNCLINE_TASK_QUEUE ?? 'syncline';
 /** A workflow bundle built beforehand; unset, the worker bundles the workflows at start. */

@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import { jobs, notificationDeliveries, runs } from '../db/schema.js';
 import { publicUrl } from '../config.js';
 import type { Delivery, RunNotice } from '../services/notifier.js';
+import { maskWebhookUrl, newSigningKey, openWebhook, sealWebhook } from '../services/webhooks.js';
 import type { RunStatus } from '../sync/types.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -36,8 +37,17 @@ export function createNotifyActivities(deps: ActivityDeps) {
       const deliveries: Delivery[] = [];
       const emails = recipients.filter((r) => !alreadySent.has(`email:${r}`));
       deliveries.push(...(await deps.notifier.email(notice, emails)));
-      const webhook = job.notifications.webhookUrl;
-      if (webhook && !alreadySent.has(`webhook:${webhook}`)) deliveries.push(await deps.notifier.webhook(notice, webhook));
+      const webhook = openWebhook(deps.secrets, job);
+      const shownAs = webhook && maskWebhookUrl(webhook.url)!;
+      if (webhook && shownAs && !alreadySent.has(`webhook:${shownAs}`)) {
+        let signingKey = webhook.signingKey;
+        if (!signingKey) {
+          // Stored before webhooks were sealed: sealed now, with a key an admin can ask for.
+          signingKey = newSigningKey();
+          await db.update(jobs).set({ webhook: sealWebhook(deps.secrets, { url: webhook.url, signingKey }), notifications: { ...job.notifications, webhookUrl: shownAs } }).where(eq(jobs.id, job.id));
+        }
+        deliveries.push(await deps.notifier.webhook(notice, { url: webhook.url, signingKey }, shownAs));
+      }
       if (deliveries.length > 0) {
         const attempt = Context.current().info.attempt;
         await db.insert(notificationDeliveries).values(

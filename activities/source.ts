@@ -26,7 +26,7 @@ export interface SourceRun {
 
 export async function openRunSource(deps: ActivityDeps, { job, connection }: RunConfiguration, run: SourceRun, pageSize?: number): Promise<RunSource> {
   const { db } = deps.database;
-  const session = await openSession(db, deps.secrets, connection.id, connection.config);
+  const session = await openSession(db, deps.secrets, deps.outbound, connection.id, connection.config);
   const idField = session.idField(job.sourceObject);
   if (run.retry) return { idField, read: (cursor) => new FailedRecords(db.$client, run.retry!).readPage(cursor, pageSize) };
   const fields = sourceFieldsOf(job);

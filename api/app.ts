@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiToken } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { SecretBox } from '../services/secrets.js';
+import type { Outbound } from '../services/outbound.js';
 import type { TemporalContext } from '../temporal/context.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
@@ -25,11 +26,13 @@ import { failureRoutes } from './routes/failures.js';
 import { previewRoutes } from './routes/previews.js';
 import { MAX_UPLOAD_MS } from '../connectors/bulk-api/staging.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export interface AppServices {
   database: Database;
   temporal: TemporalContext;
   secrets: SecretBox;
+  outbound: Outbound;
   tokens: ApiToken[];
   publicUrl: string;
 }
@@ -95,5 +98,6 @@ export async function buildApp(services: AppServices, options: { logger?: boolea
   await app.register(failureRoutes, { prefix: '/v1' });
   await app.register(previewRoutes, { prefix: '/v1' });
   await app.register(oauthRoutes, { prefix: '/v1' });
+  await app.register(webhookRoutes, { prefix: '/v1' });
   return app;
 }

@@ -3,6 +3,7 @@ import { apiHost, apiPort, databaseUrl, parseApiTokens, publicUrl, taskQueue, te
 import { openDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { SecretBox } from '../services/secrets.js';
+import { Outbound, outboundPolicyFromEnv } from '../services/outbound.js';
 import { secretKey } from '../services/runtime.js';
 import { connectTemporal } from '../temporal/context.js';
 import { buildApp } from './app.js';
@@ -13,7 +14,7 @@ const key = await secretKey({ allowGenerated: false });
 await migrateDatabase(databaseUrl());
 const database = openDatabase(databaseUrl());
 const temporal = await connectTemporal(temporalAddress() ?? '127.0.0.1:7233', temporalNamespace(), taskQueue());
-const app = await buildApp({ database, temporal, secrets: new SecretBox(key), tokens, publicUrl: publicUrl() }, { logger: true });
+const app = await buildApp({ database, temporal, secrets: new SecretBox(key), outbound: new Outbound(outboundPolicyFromEnv()), tokens, publicUrl: publicUrl() }, { logger: true });
 await app.listen({ port: apiPort(), host: apiHost() });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

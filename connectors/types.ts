@@ -1,6 +1,7 @@
 // The one small interface every source system plugs in behind. The engine only ever sees this.
 import type { Sql, Tx } from '../db/client.js';
 import type { DerivedMapping, FilterSpec, Mapping, ModificationType, RunTrigger } from '../sync/types.js';
+import type { Destination, Outbound } from '../services/outbound.js';
 
 export interface ConfigField {
   name: string;
@@ -122,6 +123,8 @@ export interface GrantKeeper {
 /** What the platform lends a connector: its PostgreSQL, for connectors that stage or remember. */
 export interface ConnectorContext {
   sql: Sql;
+  /** The only way out to the network: every HTTP request a connector makes goes through it. */
+  outbound: Outbound;
   /** Present when the session belongs to a stored connection. */
   grants?: GrantKeeper;
 }
@@ -149,10 +152,20 @@ export interface ConnectorAuthorization {
   resetOn: readonly string[];
   /** The page a person opens to grant access. */
   authorizationUrl(settings: ConnectionSettings, request: AuthorizationRequest): string;
-  exchangeCode(settings: ConnectionSettings, exchange: CodeExchange): Promise<AuthorizationGrant>;
-  authorizeDirectly(settings: ConnectionSettings): Promise<AuthorizationGrant>;
+  exchangeCode(settings: ConnectionSettings, exchange: CodeExchange, outbound: Outbound): Promise<AuthorizationGrant>;
+  authorizeDirectly(settings: ConnectionSettings, outbound: Outbound): Promise<AuthorizationGrant>;
   /** Asks the source to forget a grant (a connection deleted or authorized again); best effort. */
-  revoke(settings: ConnectionSettings, grant: AuthorizationGrant): Promise<void>;
+  revoke(settings: ConnectionSettings, grant: AuthorizationGrant, outbound: Outbound): Promise<void>;
+}
+
+/** A setting holding a URL that a connector sends a credential to. */
+export interface UrlSetting {
+  /** The config field that holds the URL. */
+  field: string;
+  /** Where the URL may point; checked when the connection is saved and again on every request. */
+  destination: Destination;
+  /** The secret sent there: a change of the URL must come with this secret again. */
+  secret: string;
 }
 
 export interface JobTemplate {
@@ -178,6 +191,8 @@ export interface Connector {
   allowsCustomJobs: boolean;
   /** How many connections may exist; null for no limit. */
   maxConnections: number | null;
+  /** Settings that are URLs the connector sends credentials to; none when it only reaches fixed hosts. */
+  urlSettings?: UrlSetting[];
   /** Human messages for config that cannot work, each naming the field. */
   validateConfig(config: Record<string, unknown>): { path: string; message: string }[];
   outOfTheBoxJobs(connectionName: string, config: Record<string, unknown>): JobTemplate[];

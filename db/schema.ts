@@ -95,7 +95,9 @@ export const jobs = pgTable(
     derivedMappings: jsonb('derived_mappings').$type<DerivedMapping[]>().notNull(),
     filters: jsonb('filters').$type<FilterSpec>().notNull(),
     dependsOn: jsonb('depends_on').$type<string[]>().notNull(),
+    /** `webhookUrl` holds the masked URL only; the URL and its signing key live sealed in `webhook`. */
     notifications: jsonb('notifications').$type<Notifications>().notNull(),
+    webhook: text('webhook'),
     lookbackSeconds: integer('lookback_seconds').notNull().default(300),
     outageBudgetSeconds: integer('outage_budget_seconds').notNull().default(21600),
     schedule: jsonb('schedule').$type<Schedule | null>(),

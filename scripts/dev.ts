@@ -30,6 +30,7 @@ import { buildApp } from '../api/app.js';
 import { createWorker } from '../worker.js';
 import { SecretBox } from '../services/secrets.js';
 import { createNotifier } from '../services/notifier.js';
+import { LOOPBACK_POLICY, Outbound, outboundPolicyFromEnv, type OutboundPolicy } from '../services/outbound.js';
 import { DATA_DIR, secretKey } from '../services/runtime.js';
 import { createConnection } from '../services/connections.js';
 import { newId } from '../services/ids.js';
@@ -38,6 +39,7 @@ import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { startPxSimulator, type PxSimulator } from '../connectors/gainsight-px/simulator/index.js';
 import { DEMO_APP, defaultOrgs, startSalesforceSimulator, type SalesforceSimulator } from '../connectors/salesforce/simulator/index.js';
 import { setConnectionStatus } from '../services/connections.js';
+import { welcomeText } from './welcome.js';
 
 const DEMO_PX_KEY = 'px-demo-key';
 const DEMO_CONNECTION = 'Connect to PX';
@@ -48,7 +50,11 @@ const stops: (() => Promise<unknown>)[] = [];
 Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
 
 async function main(): Promise<void> {
-  const tokens = parseApiTokens(process.env.API_TOKENS) ?? devTokens();
+  const configured = parseApiTokens(process.env.API_TOKENS);
+  const tokens = configured ?? devTokens();
+  // The demo's simulator listens on 127.0.0.1, which the outbound policy refuses unless allowed.
+  const policy = withLoopback(outboundPolicyFromEnv());
+  const outbound = new Outbound(policy);
   const key = await secretKey({ allowGenerated: true });
   const url = databaseUrl();
   await migrateDatabase(url);
@@ -75,7 +81,7 @@ async function main(): Promise<void> {
   const worker = await createWorker({
     connection,
     namespace: temporalNamespace(),
-    deps: { database, secrets, temporal, notifier: createNotifier({ smtpUrl: smtpUrl(), from: notifyFrom(), webhookSecret: key }) },
+    deps: { database, secrets, temporal, outbound, notifier: createNotifier({ smtpUrl: smtpUrl(), from: notifyFrom(), outbound }) },
   });
   const workerDone = worker.run();
   stops.unshift(async () => {
@@ -84,13 +90,24 @@ async function main(): Promise<void> {
     await connection.close();
   });
 
-  const app = await buildApp({ database, temporal, secrets, tokens, publicUrl: publicUrl() });
+  const app = await buildApp({ database, temporal, secrets, outbound, tokens, publicUrl: publicUrl() });
   await app.listen({ port: apiPort(), host: apiHost() });
   stops.unshift(() => app.close());
 
-  const demoJob = px ? await prepareDemo(database, secrets, px) : null;
-  const salesforceConnection = salesforce ? await prepareSalesforceDemo(database, secrets) : null;
-  printWelcome({ tokens, devServer, px, demoJob, salesforce, salesforceConnection });
+  const demoJob = px ? await prepareDemo(database, secrets, outbound, px) : null;
+  const salesforceConnection = salesforce ? await prepareSalesforceDemo(database, secrets, outbound) : null;
+  console.log(
+    welcomeText({
+      base: publicUrl(),
+      temporalUi: devServer ? devServer.uiUrl : `(external Temporal at ${temporalAddress()})`,
+      pxSimulator: px ? { url: px.url, apiKey: DEMO_PX_KEY } : null,
+      demoJob,
+      salesforce: salesforce && salesforceConnection ? { url: salesforce.url, hosts: salesforce.orgs.orgs.map((o) => o.host), connectionId: salesforceConnection } : null,
+      tokens,
+      generated: configured === null,
+      outbound: `requests may reach ${policy.allowedNetworks.join(', ')} (and hosts ${policy.allowedHosts.join(', ')}) besides public addresses`,
+    }),
+  );
 }
 
 /**
@@ -111,11 +128,11 @@ async function startSalesforceDemo(): Promise<SalesforceSimulator> {
  * A Salesforce connection to the simulator's production org, waiting to be authorized. A restarted
  * simulator has forgotten every grant, so a connection kept from an earlier run is authorized anew.
  */
-async function prepareSalesforceDemo(database: Database, secrets: SecretBox): Promise<string> {
+async function prepareSalesforceDemo(database: Database, secrets: SecretBox, outbound: Outbound): Promise<string> {
   const { db } = database;
   const [existing] = await db.select().from(connections).where(eq(connections.name, DEMO_SALESFORCE_CONNECTION));
   if (!existing) {
-    const created = await createConnection(db, secrets, 'demo', newId('conn'), { connector: 'salesforce', name: DEMO_SALESFORCE_CONNECTION, config: { orgType: 'production', clientId: DEMO_APP.clientId, clientSecret: DEMO_APP.clientSecret } }, () => newId('job'));
+    const created = await createConnection(db, secrets, outbound, 'demo', newId('conn'), { connector: 'salesforce', name: DEMO_SALESFORCE_CONNECTION, config: { orgType: 'production', clientId: DEMO_APP.clientId, clientSecret: DEMO_APP.clientSecret } }, () => newId('job'));
     return created.id;
   }
   if (existing.credentials) {
@@ -126,18 +143,23 @@ async function prepareSalesforceDemo(database: Database, secrets: SecretBox): Pr
 }
 
 function devTokens(): ApiToken[] {
-  return [{ name: 'dev-admin', token: `dev-${randomBytes(12).toString('base64url')}`, role: 'admin' }];
+  return [{ name: 'dev-admin', token: `dev-${randomBytes(24).toString('base64url')}`, role: 'admin' }];
+}
+
+function withLoopback(policy: OutboundPolicy): OutboundPolicy {
+  const add = (list: readonly string[], more: readonly string[]) => [...new Set([...list, ...more])];
+  return { allowedHosts: add(policy.allowedHosts, LOOPBACK_POLICY.allowedHosts), allowedNetworks: add(policy.allowedNetworks, LOOPBACK_POLICY.allowedNetworks) };
 }
 
 /**
  * A ready demo: a PX connection to the simulator whose Company Sync already has its upsert key,
  * so the first Import Now works. Restarts reuse the connection and point it at the simulator again.
  */
-async function prepareDemo(database: Database, secrets: SecretBox, px: PxSimulator): Promise<string> {
+async function prepareDemo(database: Database, secrets: SecretBox, outbound: Outbound, px: PxSimulator): Promise<string> {
   const { db } = database;
   let [connection] = await db.select().from(connections).where(eq(connections.connector, 'gainsight-px'));
   if (!connection) {
-    connection = await createConnection(db, secrets, 'demo', newId('conn'), { connector: 'gainsight-px', name: DEMO_CONNECTION, config: { apiKey: DEMO_PX_KEY, baseUrl: px.url } }, () => newId('job'));
+    connection = await createConnection(db, secrets, outbound, 'demo', newId('conn'), { connector: 'gainsight-px', name: DEMO_CONNECTION, config: { apiKey: DEMO_PX_KEY, baseUrl: px.url } }, () => newId('job'));
   } else if (connection.config.baseUrl !== px.url) {
     await db.update(connections).set({ config: { ...connection.config, baseUrl: px.url } }).where(eq(connections.id, connection.id));
   }
@@ -148,42 +170,6 @@ async function prepareDemo(database: Database, secrets: SecretBox, px: PxSimulat
     await db.update(jobs).set({ mappings }).where(eq(jobs.id, companySync.id));
   }
   return companySync.id;
-}
-
-function printWelcome(info: { tokens: ApiToken[]; devServer: DevServer | null; px: PxSimulator | null; demoJob: string | null; salesforce: SalesforceSimulator | null; salesforceConnection: string | null }): void {
-  const base = publicUrl();
-  const admin = info.tokens.find((t) => t.role === 'admin') ?? info.tokens[0]!;
-  const lines = [
-    '',
-    'Syncline is up.',
-    `  API            ${base}/v1`,
-    `  API docs       ${base}/docs`,
-    `  Health         ${base}/healthz`,
-    `  Temporal UI    ${info.devServer ? info.devServer.uiUrl : '(external Temporal at ' + temporalAddress() + ')'}`,
-    ...(info.px ? [`  PX simulator   ${info.px.url}  (API key ${DEMO_PX_KEY})`] : []),
-    ...(info.salesforce ? [`  Salesforce     ${info.salesforce.url}  (simulator of login.salesforce.com, test.salesforce.com and ${info.salesforce.orgs.orgs.map((o) => o.host).join(', ')})`] : []),
-    `  API token      ${admin.token}  (${admin.name}, ${admin.role})`,
-    '',
-    ...(info.demoJob
-      ? [
-          'Try it:',
-          `  curl -s -X POST -H "Authorization: Bearer ${admin.token}" ${base}/v1/jobs/${info.demoJob}/import-now`,
-          `  curl -s -H "Authorization: Bearer ${admin.token}" "${base}/v1/objects/company/records?limit=5"`,
-          '',
-        ]
-      : []),
-    ...(info.salesforceConnection
-      ? [
-          'Salesforce (README, "Use it: Salesforce"): authorize, open the authorizationUrl it answers, then make the two jobs:',
-          `  curl -s -X POST -H "Authorization: Bearer ${admin.token}" ${base}/v1/connections/${info.salesforceConnection}/authorize`,
-          `  curl -s -X POST -H "Authorization: Bearer ${admin.token}" ${base}/v1/connections/${info.salesforceConnection}/job-templates/account-company`,
-          `  curl -s -X POST -H "Authorization: Bearer ${admin.token}" ${base}/v1/connections/${info.salesforceConnection}/job-templates/contact-company-person`,
-          '',
-        ]
-      : []),
-    'Ctrl-C stops everything.',
-  ];
-  console.log(lines.join('\n'));
 }
 
 async function stopAll(): Promise<void> {

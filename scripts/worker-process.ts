@@ -5,6 +5,7 @@ import { openDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { SecretBox } from '../services/secrets.js';
 import { createNotifier } from '../services/notifier.js';
+import { Outbound, outboundPolicyFromEnv } from '../services/outbound.js';
 import { secretKey } from '../services/runtime.js';
 import { connectTemporal } from '../temporal/context.js';
 import type { createWorker } from '../worker.js';
@@ -18,6 +19,7 @@ export async function startWorkerProcess(create: typeof createWorker): Promise<v
   const connection = await NativeConnection.connect({ address });
   const bundle = workflowBundlePath();
   const pageSize = pageSizeOverride();
+  const outbound = new Outbound(outboundPolicyFromEnv());
   const worker = await create({
     connection,
     namespace: temporalNamespace(),
@@ -26,7 +28,8 @@ export async function startWorkerProcess(create: typeof createWorker): Promise<v
       database,
       secrets: new SecretBox(key),
       temporal,
-      notifier: createNotifier({ smtpUrl: smtpUrl(), from: notifyFrom(), webhookSecret: key }),
+      outbound,
+      notifier: createNotifier({ smtpUrl: smtpUrl(), from: notifyFrom(), outbound }),
       ...(pageSize ? { pageSize } : {}),
     },
   });

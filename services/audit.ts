@@ -62,7 +62,7 @@ export function diffAttributes(before: Record<string, unknown> | null, after: Re
     const oldValue = before?.[attribute] ?? null;
     const newValue = after?.[attribute] ?? null;
     if (same(oldValue, newValue)) continue;
-    const parts = PARTS[attribute];
+    const parts = Object.hasOwn(PARTS, attribute) ? PARTS[attribute] : undefined;
     if (entityAction === 'Edit' && parts && oldValue !== null && newValue !== null) {
       rows.push(...diffParts(attribute, parts(oldValue), parts(newValue)));
       continue;

@@ -14,6 +14,7 @@ import { ApiError, badRequest, conflict } from '../api/errors.js';
 import { recordAudit } from './audit.js';
 import { initialStatusOf, setConnectionStatus } from './connections.js';
 import type { SecretBox } from './secrets.js';
+import type { Outbound } from './outbound.js';
 
 /** Long enough to log in and approve; short enough that a leaked link is soon worthless. */
 export const STATE_TTL_MS = 10 * 60_000;
@@ -54,17 +55,17 @@ function asApiError(error: unknown): unknown {
  * `redirect`: a state and a PKCE verifier are stored (the state hashed, the verifier sealed) and the
  * source's authorization URL handed back for a browser. `direct`: the server authorizes at once.
  */
-export async function beginAuthorization(db: Db, box: SecretBox, actor: string, row: ConnectionRow, publicUrl: string): Promise<AuthorizationStart> {
+export async function beginAuthorization(db: Db, box: SecretBox, outbound: Outbound, actor: string, row: ConnectionRow, publicUrl: string): Promise<AuthorizationStart> {
   const { authorization } = authorizationOf(row);
   const settings = settingsOf(box, row);
   if (authorization.mode(row.config) === 'direct') {
     let grant: AuthorizationGrant;
     try {
-      grant = await authorization.authorizeDirectly(settings);
+      grant = await authorization.authorizeDirectly(settings, outbound);
     } catch (error) {
       throw asApiError(error);
     }
-    await storeGrant(db, box, row.id, grant, actor);
+    await storeGrant(db, box, outbound, row.id, grant, actor);
     return { mode: 'direct', status: 'active', authorization: grant.details };
   }
   const state = randomBytes(32).toString('base64url');
@@ -95,6 +96,7 @@ export async function beginAuthorization(db: Db, box: SecretBox, actor: string, 
 export async function completeAuthorization(
   db: Db,
   box: SecretBox,
+  outbound: Outbound,
   params: { state: string; code?: string | undefined; error?: string | undefined; errorDescription?: string | undefined },
 ): Promise<ConnectionRow> {
   const [pending] = await db.delete(oauthStates).where(eq(oauthStates.stateHash, hashOf(params.state))).returning();
@@ -116,11 +118,11 @@ export async function completeAuthorization(
   let grant: AuthorizationGrant;
   try {
     const { verifier } = box.open(pending.verifier);
-    grant = await authorization.exchangeCode(settingsOf(box, row), { code: params.code, redirectUri: pending.redirectUri, codeVerifier: verifier! });
+    grant = await authorization.exchangeCode(settingsOf(box, row), { code: params.code, redirectUri: pending.redirectUri, codeVerifier: verifier! }, outbound);
   } catch (error) {
     throw asApiError(error);
   }
-  await storeGrant(db, box, row.id, grant, pending.actor);
+  await storeGrant(db, box, outbound, row.id, grant, pending.actor);
   const [after] = await db.select().from(connections).where(eq(connections.id, row.id));
   return after!;
 }
@@ -129,7 +131,7 @@ export async function completeAuthorization(
  * Seals and stores a new grant, shows its details, marks the connection active, and asks the
  * source to forget the grant it replaces.
  */
-export async function storeGrant(db: Db, box: SecretBox, connectionId: string, grant: AuthorizationGrant, actor: string): Promise<void> {
+export async function storeGrant(db: Db, box: SecretBox, outbound: Outbound, connectionId: string, grant: AuthorizationGrant, actor: string): Promise<void> {
   const details = { ...grant.details, authorizedAt: new Date().toISOString(), authorizedBy: actor };
   const [before] = await db.select().from(connections).where(eq(connections.id, connectionId));
   if (!before) return;
@@ -138,11 +140,11 @@ export async function storeGrant(db: Db, box: SecretBox, connectionId: string, g
   await recordAudit(db, actor, { type: 'connection', id: connectionId, name: before.name, connector: before.connector, connectionId }, { authorization: before.authorization ?? null }, { authorization: details }, 'authorized');
   await setConnectionStatus(db, connectionId, 'active', null, actor);
   const replaced = grantOf(box, before);
-  if (replaced && replaced.credentials.refreshToken !== grant.credentials.refreshToken) await revokeQuietly(box, before, replaced);
+  if (replaced && replaced.credentials.refreshToken !== grant.credentials.refreshToken) await revokeQuietly(box, outbound, before, replaced);
 }
 
 /** Forgets the grant a settings change voided (another org, another app): the connection starts over. */
-export async function resetAuthorization(db: Db, box: SecretBox, before: ConnectionRow, after: ConnectionRow, actor: string): Promise<void> {
+export async function resetAuthorization(db: Db, box: SecretBox, outbound: Outbound, before: ConnectionRow, after: ConnectionRow, actor: string): Promise<void> {
   const connector = findConnector(after.connector);
   const authorization = connector?.authorization;
   if (!connector || !authorization) return;
@@ -153,26 +155,27 @@ export async function resetAuthorization(db: Db, box: SecretBox, before: Connect
   await db.delete(sourceObjectCache).where(eq(sourceObjectCache.connectionId, after.id));
   const status = initialStatusOf(connector, after.config);
   await setConnectionStatus(db, after.id, status, status === 'needs_authorization' ? `${changed.join(', ')} changed: authorize the connection again (POST /v1/connections/${after.id}/authorize).` : null, actor);
-  if (grant) await revokeQuietly(box, before, grant);
+  if (grant) await revokeQuietly(box, outbound, before, grant);
 }
 
 /** Deleting a connection lets go of its grant at the source too, when it can. */
-export async function revokeGrantOf(box: SecretBox, row: ConnectionRow): Promise<void> {
+export async function revokeGrantOf(box: SecretBox, outbound: Outbound, row: ConnectionRow): Promise<void> {
   const grant = grantOf(box, row);
-  if (grant) await revokeQuietly(box, row, grant);
+  if (grant) await revokeQuietly(box, outbound, row, grant);
 }
 
-async function revokeQuietly(box: SecretBox, row: ConnectionRow, grant: AuthorizationGrant): Promise<void> {
+async function revokeQuietly(box: SecretBox, outbound: Outbound, row: ConnectionRow, grant: AuthorizationGrant): Promise<void> {
   const authorization = findConnector(row.connector)?.authorization;
   try {
-    await authorization?.revoke({ config: row.config, secrets: box.open(row.secrets) }, grant);
-  } catch {
+    await authorization?.revoke({ config: row.config, secrets: box.open(row.secrets) }, grant, outbound);
+  } catch (error) {
     // Best effort: the grant is forgotten here whatever the source says, and expires there in time.
+    console.warn(`could not ask ${row.connector} to revoke the grant of connection ${row.id}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
 /** What a session uses to keep its connection's grant current. */
-export function grantKeeper(db: Db, box: SecretBox, connectionId: string): GrantKeeper {
+export function grantKeeper(db: Db, box: SecretBox, outbound: Outbound, connectionId: string): GrantKeeper {
   return {
     connectionId,
     async renewed(credentials) {
@@ -190,7 +193,7 @@ export function grantKeeper(db: Db, box: SecretBox, connectionId: string): Grant
         await db.update(connections).set({ credentials: box.seal(grant.credentials) }).where(eq(connections.id, connectionId));
         return;
       }
-      await storeGrant(db, box, connectionId, grant, 'system');
+      await storeGrant(db, box, outbound, connectionId, grant, 'system');
     },
     async lost(reason) {
       await db.update(connections).set({ credentials: null }).where(eq(connections.id, connectionId));

@@ -6,6 +6,7 @@ import { findConnector } from '../connectors/registry.js';
 import type { Connector } from '../connectors/types.js';
 import { badRequest, conflict, type ErrorDetail } from '../api/errors.js';
 import { MASK, type SecretBox } from './secrets.js';
+import type { Outbound } from './outbound.js';
 import { recordAudit } from './audit.js';
 import { auditedJob, jobRowsFromTemplates } from './jobs.js';
 
@@ -82,6 +83,32 @@ export function splitConfig(connector: Connector, config: Record<string, unknown
   return { settings, secrets };
 }
 
+/**
+ * The connector's URL settings checked against the outbound policy (400 naming the setting and what
+ * an operator can allow); on an edit, a changed URL must come with its secret, or an admin could
+ * send the stored credential to a host of their choosing (400 naming the secret).
+ */
+export async function assertUrlSettingsAllowed(
+  connector: Connector,
+  outbound: Outbound,
+  settings: Record<string, unknown>,
+  edit?: { before: Record<string, unknown>; newSecrets: Record<string, string> },
+): Promise<void> {
+  const problems: ErrorDetail[] = [];
+  for (const { field, destination, secret } of connector.urlSettings ?? []) {
+    const url = settings[field];
+    if (typeof url === 'string' && url !== '') {
+      const problem = await outbound.problem(url, destination);
+      if (problem) problems.push({ path: `/config/${field}`, message: `${field} cannot be used: ${problem}` });
+    }
+    const changed = url !== undefined && (url || null) !== (edit?.before[field] || null);
+    if (edit && changed && edit.newSecrets[secret] === undefined) {
+      problems.push({ path: `/config/${secret}`, message: `changing ${field} sends ${secret} to the new URL, so send ${secret} again in the same request` });
+    }
+  }
+  if (problems.length > 0) throw badRequest(problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+}
+
 /** A change to a setting the connection's jobs were built for would leave them wrong: 409. */
 export function assertFixedKept(connector: Connector, before: Record<string, unknown>, config: Record<string, unknown>): void {
   const changed = connector.configFields.filter((f) => f.fixed && config[f.name] !== undefined && config[f.name] !== (before[f.name] ?? f.default));
@@ -125,6 +152,7 @@ export function auditedConnection(row: ConnectionRow): Record<string, unknown> {
 export async function createConnection(
   db: Db,
   box: SecretBox,
+  outbound: Outbound,
   actor: string,
   id: string,
   input: { connector: string; name: string; config: Record<string, unknown> },
@@ -132,6 +160,7 @@ export async function createConnection(
 ): Promise<ConnectionRow> {
   const connector = connectorOrFail(input.connector);
   const { settings, secrets } = splitConfig(connector, input.config, false);
+  await assertUrlSettingsAllowed(connector, outbound, settings);
   return db.transaction(async (tx) => {
     if (connector.maxConnections !== null) {
       const existing = await tx.select({ id: connections.id }).from(connections).where(eq(connections.connector, connector.id)).for('update');

@@ -73,6 +73,7 @@ export async function createFromTemplate(db: Db, actor: string, connection: Conn
     outageBudgetSeconds: 21600,
     options: {},
     schedule: null,
+    webhook: null,
     outOfTheBox: false,
     createdAt: now,
     updatedAt: now,

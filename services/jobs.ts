@@ -9,6 +9,7 @@ import type { DerivedMapping, FilterSpec, Mapping } from '../sync/types.js';
 import { badRequest, conflict, unprocessable, type ErrorDetail } from '../api/errors.js';
 import { loadObjectMetadata } from './metadata.js';
 import { unknownOptions } from '../connectors/job-options.js';
+import { maskWebhookUrl } from './webhooks.js';
 
 export const DEFAULT_NOTIFICATIONS = { onSuccess: [], onFailure: [], webhookUrl: null };
 
@@ -42,7 +43,7 @@ export function toJobDocument(row: JobRow) {
     derivedMappings: row.derivedMappings,
     filters: { conditions: row.filters.conditions, logic: row.filters.logic ?? null },
     dependsOn: row.dependsOn,
-    notifications: row.notifications,
+    notifications: { ...row.notifications, webhookUrl: maskWebhookUrl(row.notifications.webhookUrl) },
     lookbackSeconds: row.lookbackSeconds,
     outageBudgetSeconds: row.outageBudgetSeconds,
     options: row.options,

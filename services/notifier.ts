@@ -3,6 +3,8 @@ import { createHmac } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { RunCounts, RunStatus } from '../sync/types.js';
 import { STATUS_WORDS } from './runs.js';
+import { CouldNotConnect, OutboundRefused, type Outbound } from './outbound.js';
+import { WEBHOOK_DESTINATION, type Webhook } from './webhooks.js';
 
 export interface RunNotice {
   runId: string;
@@ -17,6 +19,7 @@ export interface RunNotice {
 
 export interface Delivery {
   channel: 'email' | 'webhook';
+  /** An email address, or a webhook's masked URL. */
   recipient: string;
   ok: boolean;
   error: string | null;
@@ -26,27 +29,25 @@ export interface Delivery {
 
 export interface Notifier {
   email(notice: RunNotice, recipients: string[]): Promise<Delivery[]>;
-  webhook(notice: RunNotice, url: string): Promise<Delivery>;
+  /** Posts the notice to the job's webhook; `shownAs` is its masked URL, the only form recorded. */
+  webhook(notice: RunNotice, webhook: Webhook, shownAs: string): Promise<Delivery>;
 }
 
 export interface NotifierOptions {
   smtpUrl: string | null;
   from: string;
-  /**
-   * SECRET_KEY. Webhook bodies are signed with a key derived from it (webhookSigningKey), so a
-   * webhook receiver never holds the key that decrypts stored credentials.
-   */
-  webhookSecret: string;
+  /** Webhooks go out under the outbound policy: no private addresses, no redirects. */
+  outbound: Outbound;
 }
 
-/** The key receivers verify `X-Syncline-Signature: sha256=<hex>` with: hex HMAC-SHA256(SECRET_KEY, "webhook"). */
-export function webhookSigningKey(secretKey: string): string {
-  return createHmac('sha256', secretKey).update('webhook').digest('hex');
-}
-
-/** The signature of a webhook body: hex HMAC-SHA256 keyed with the signing key. */
-export function signWebhookBody(signingKey: string, body: string): string {
-  return `sha256=${createHmac('sha256', signingKey).update(body).digest('hex')}`;
+/**
+ * `X-Syncline-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, keyed with the
+ * job's signing key. The time is signed with the body, so a receiver that refuses old times (the
+ * README's recipe: five minutes) cannot be fed a recorded delivery again later.
+ */
+export function signWebhookBody(signingKey: string, body: string, at: Date = new Date()): string {
+  const t = Math.floor(at.getTime() / 1000);
+  return `t=${t},v1=${createHmac('sha256', signingKey).update(`${t}.${body}`).digest('hex')}`;
 }
 
 export function describeNotice(notice: RunNotice): { subject: string; text: string } {
@@ -64,7 +65,6 @@ export function describeNotice(notice: RunNotice): { subject: string; text: stri
 }
 
 export function createNotifier(options: NotifierOptions): Notifier {
-  const signingKey = webhookSigningKey(options.webhookSecret);
   let transport: Transporter | null = null;
   // Timeouts inside the notify activity's minute, so a mail server that hangs fails an attempt
   // rather than outliving it; settings in SMTP_URL's query (e.g. ?ignoreTLS=true) win.
@@ -84,18 +84,23 @@ export function createNotifier(options: NotifierOptions): Notifier {
         return recipients.map((recipient) => ({ channel: 'email' as const, recipient, ok: false, error: message, retryable: true }));
       }
     },
-    async webhook(notice, url) {
+    async webhook(notice, webhook, shownAs) {
       const body = JSON.stringify({ event: 'run.finished', run: notice });
+      const delivery = (ok: boolean, error: string | null, retryable: boolean): Delivery => ({ channel: 'webhook', recipient: shownAs, ok, error, retryable });
       try {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-syncline-signature': signWebhookBody(signingKey, body) },
-          body,
-          signal: AbortSignal.timeout(10_000),
-        });
-        return { channel: 'webhook', recipient: url, ok: response.ok, error: response.ok ? null : `answered ${response.status}`, retryable: !response.ok };
+        const response = await options.outbound.fetch(
+          webhook.url,
+          { method: 'POST', headers: { 'content-type': 'application/json', 'x-syncline-signature': signWebhookBody(webhook.signingKey, body) }, body, signal: AbortSignal.timeout(10_000) },
+          WEBHOOK_DESTINATION,
+        );
+        await response.body?.cancel().catch(() => undefined);
+        if (response.status >= 300 && response.status < 400) return delivery(false, `answered ${response.status}, a redirect, which is not followed`, false);
+        return delivery(response.ok, response.ok ? null : `answered ${response.status}`, !response.ok);
       } catch (error) {
-        return { channel: 'webhook', recipient: url, ok: false, error: error instanceof Error ? error.message : String(error), retryable: true };
+        // Neither message holds more of the URL than its host, which the masked URL shows anyway.
+        if (error instanceof OutboundRefused) return delivery(false, error.message, false);
+        if (error instanceof CouldNotConnect) return delivery(false, error.message, true);
+        throw error;
       }
     },
   };

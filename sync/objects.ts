@@ -133,13 +133,21 @@ export function buildObjectMetadata(custom: CustomFieldRow[]): Record<string, Ob
   return result;
 }
 
+/**
+ * The object of that name, or undefined. Names come from requests and job documents, so only the
+ * metadata's own keys count: `constructor`, `toString` or `__proto__` are no objects.
+ */
+export function objectDef(meta: Record<string, ObjectDef>, name: string): ObjectDef | undefined {
+  return Object.hasOwn(meta, name) ? meta[name] : undefined;
+}
+
 /** Fields a mapping may write on an object, including a resolved person's fields. */
 export function writableFields(meta: Record<string, ObjectDef>, object: string): FieldDef[] {
-  const def = meta[object];
+  const def = objectDef(meta, object);
   if (!def) return [];
   const own = def.fields.filter((f) => !f.readOnly);
   if (!def.resolves) return own;
-  const person = meta[def.resolves.object];
+  const person = objectDef(meta, def.resolves.object);
   const personWritable = (person?.fields ?? []).filter((f) => !f.readOnly);
   return [...own, ...personWritable.filter((f) => !own.some((o) => o.name === f.name))];
 }

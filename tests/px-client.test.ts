@@ -10,6 +10,7 @@ import { pushdownFilters } from '../connectors/gainsight-px/pushdown.js';
 import { DEFAULT_BASE_TIME, startPxSimulator, type PxSimulator } from '../connectors/gainsight-px/simulator/index.js';
 import type { ConnectorContext, ConnectorSession, Window } from '../connectors/types.js';
 import { SynclineError } from '../sync/errors.js';
+import { LOOPBACK_POLICY, Outbound } from '../services/outbound.js';
 import { api, startStack, type Stack } from './support/stack.js';
 import { chooseAccountIdKey, connectPx, waitForRun, type JobDoc } from './support/px-flow.js';
 import { compileFilter } from '../sync/filters.js';
@@ -19,10 +20,12 @@ const KEY = 'client-test-key';
 const DAY = 24 * 3600 * 1000;
 const ALL: Window = { from: new Date(0), to: new Date(DEFAULT_BASE_TIME + DAY) };
 const NO_FILTERS: FilterSpec = { conditions: [], logic: null };
+/** The simulators listen on 127.0.0.1, which the outbound policy refuses unless allowed. */
+const OUTBOUND = new Outbound(LOOPBACK_POLICY);
 /** The PX connector keeps no state of its own, so it is lent no database here. */
-const NO_DATABASE = {} as ConnectorContext;
+const CONTEXT = { outbound: OUTBOUND } as ConnectorContext;
 
-const openPx = (url: string): ConnectorSession => gainsightPx.open({ config: { baseUrl: url }, secrets: { apiKey: KEY } }, NO_DATABASE);
+const openPx = (url: string): ConnectorSession => gainsightPx.open({ config: { baseUrl: url }, secrets: { apiKey: KEY } }, CONTEXT);
 
 async function failureOf(promise: Promise<unknown>): Promise<SynclineError> {
   const error = await promise.then(
@@ -61,7 +64,7 @@ describe('the PX client', () => {
 
   beforeAll(async () => {
     sim = await startPxSimulator({ apiKey: KEY, data: { accounts: 250, users: 60, seed: 5 } });
-    client = new PxClient(sim.url, KEY);
+    client = new PxClient(sim.url, KEY, OUTBOUND);
   });
   afterEach(() => {
     sim.faults.reset();
@@ -131,14 +134,14 @@ describe('the PX client', () => {
   });
 
   it('treats a host it cannot reach as retryable, naming the host', async () => {
-    const unreachable = new PxClient('http://127.0.0.1:1/v1', KEY);
+    const unreachable = new PxClient('http://127.0.0.1:1/v1', KEY, OUTBOUND);
     const error = await failureOf(unreachable.list('users', { pageSize: 10, scrollId: null, filters: [] }));
     expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', retryable: true });
-    expect(error.message).toContain('could not reach 127.0.0.1:1');
+    expect(error.message).toBe('Gainsight PX is unavailable: could not connect to 127.0.0.1:1');
   });
 
   it('treats a rejected key (401) as permanent and asks once', async () => {
-    const wrong = new PxClient(sim.url, 'wrong-key');
+    const wrong = new PxClient(sim.url, 'wrong-key', OUTBOUND);
     const error = await failureOf(wrong.list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
     expect(error).toMatchObject({ code: 'SOURCE_AUTH_REJECTED', retryable: false });
     expect(error.message).toContain('Gainsight PX rejected the API key (401)');
@@ -172,15 +175,15 @@ describe('the PX client against answers the simulator does not give', () => {
 
   it('gives up on a host that does not answer, saying so', async () => {
     status = 0;
-    const error = await failureOf(new PxClient(url, KEY, 200).probe());
+    const error = await failureOf(new PxClient(url, KEY, OUTBOUND, 200).probe());
     expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', retryable: true });
-    expect(error.message).toMatch(/127\.0\.0\.1:\d+ did not answer within 0\.2 s/);
+    expect(error.message).toBe(`Gainsight PX is unavailable: could not connect to ${new URL(url).host}`);
   });
 
   it('treats 403 (a key without read permission) as permanent', async () => {
     status = 403;
     requests = 0;
-    const error = await failureOf(new PxClient(url, KEY).list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
+    const error = await failureOf(new PxClient(url, KEY, OUTBOUND).list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
     expect(error).toMatchObject({ code: 'SOURCE_AUTH_REJECTED', retryable: false });
     expect(error.message).toContain('(403)');
     expect(requests).toBe(1);
@@ -189,7 +192,7 @@ describe('the PX client against answers the simulator does not give', () => {
   it('treats a 500 as retryable after its quick retries', async () => {
     status = 500;
     requests = 0;
-    const error = await failureOf(new PxClient(url, KEY).list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
+    const error = await failureOf(new PxClient(url, KEY, OUTBOUND).list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
     expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', retryable: true });
     expect(requests).toBe(3);
   });
@@ -205,16 +208,59 @@ describe('the PX client against answers the simulator does not give', () => {
   it('treats an answer that is not JSON as retryable', async () => {
     status = 200;
     body = 'not json';
-    const error = await failureOf(new PxClient(url, KEY).list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
+    const error = await failureOf(new PxClient(url, KEY, OUTBOUND).list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
     expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', retryable: true });
     expect(error.message).toContain('/accounts could not be read');
     body = '{"message":"no"}';
   });
 
+  it('repeats nothing of a refused answer but its status', async () => {
+    status = 400;
+    body = '{"message":"internal-detail-7f3a: ami-id i-0abc"}';
+    const error = await failureOf(new PxClient(url, KEY, OUTBOUND).list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
+    expect(error).toMatchObject({ code: 'SOURCE_REQUEST_REJECTED', retryable: false });
+    expect(error.message).toBe('Gainsight PX rejected the request: it answered 400');
+    body = '{"message":"no"}';
+  });
+
+  it('never follows a redirect, which could carry the key elsewhere', async () => {
+    const target = await startPxSimulator({ apiKey: KEY, data: { accounts: 1, users: 1, seed: 1 } });
+    const redirecting = createServer((_req, res) => res.writeHead(307, { location: `${target.url}/accounts?pageSize=1` }).end());
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const error = await failureOf(new PxClient(`http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/v1`, KEY, OUTBOUND).probe());
+      expect(error).toMatchObject({ code: 'SOURCE_REQUEST_REJECTED', retryable: false });
+      expect(error.message).toContain('307, a redirect, which Syncline does not follow');
+      expect(target.stats.listRequests).toEqual({});
+    } finally {
+      redirecting.closeAllConnections();
+      await new Promise((resolve) => redirecting.close(resolve));
+      await target.close();
+    }
+  });
+
+  it("sends the key only to Gainsight PX's documented hosts, unless an operator allows another", async () => {
+    const strict = new Outbound({ allowedHosts: [], allowedNetworks: ['127.0.0.1'] });
+    requests = 0;
+    const error = await failureOf(new PxClient(url, KEY, strict).probe());
+    expect(error).toMatchObject({ code: 'INVALID_CONFIGURATION', retryable: false });
+    expect(error.message).toContain('127.0.0.1 is not a Gainsight PX host (api.aptrinsic.com, api-eu.aptrinsic.com, api-us2.aptrinsic.com)');
+    expect(error.message).toContain('OUTBOUND_ALLOWED_HOSTS');
+    expect(requests).toBe(0);
+  });
+
   it('treats a list answer without its records array as retryable, not as an empty page', async () => {
     status = 200;
-    const error = await failureOf(new PxClient(url, KEY).list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
+    const error = await failureOf(new PxClient(url, KEY, OUTBOUND).list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
     expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', retryable: true });
+  });
+});
+
+describe('the PX connector objects', () => {
+  it('are only its own: constructor or toString is no PX object', () => {
+    const session = openPx('http://127.0.0.1:1/v1');
+    expect(session.idField('user')).toBe('identifyId');
+    for (const name of ['constructor', 'toString', '__proto__']) expect(() => session.idField(name), name).toThrow(`Gainsight PX has no object "${name}"`);
   });
 });
 

@@ -1,5 +1,7 @@
 // The Gainsight PX connection as an admin meets it: one per org, a write-only key, a test that says
 // what is wrong, the fields PX describes, and no custom jobs.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PX_REGIONS, PxClient } from '../connectors/gainsight-px/client.js';
 import { api, PX_KEY, startStack, type Stack } from './support/stack.js';
@@ -102,7 +104,51 @@ describe('a Gainsight PX connection', () => {
     expect(tested.body.ok).toBe(false);
     expect(tested.body.error?.code).toBe('SOURCE_UNAVAILABLE');
     expect(tested.body.error?.message).toContain('127.0.0.1:1');
-    await patchConfig({ baseUrl: stack.px!.url });
+    await patchConfig({ apiKey: PX_KEY, baseUrl: stack.px!.url });
+    expect((await test()).body).toEqual({ ok: true });
+  });
+
+  it("refuses a baseUrl off Gainsight PX's hosts, naming the setting and what an operator can allow", async () => {
+    const refused = await patchConfig({ apiKey: PX_KEY, baseUrl: 'https://collector.attacker.example/v1' });
+    expect(refused.status).toBe(400);
+    const details = (refused.body as unknown as { error: { details: { path: string; message: string }[] } }).error.details;
+    expect(details.map((d) => d.path)).toEqual(['/config/baseUrl']);
+    expect(details[0]!.message).toContain('collector.attacker.example is not a Gainsight PX host');
+    expect(details[0]!.message).toContain('OUTBOUND_ALLOWED_HOSTS');
+    const created = await api(stack, 'POST', '/v1/connections', { connector: 'gainsight-px', name: 'Elsewhere', config: { apiKey: 'k', baseUrl: 'http://169.254.169.254/latest' } });
+    expect(created.status).toBe(400);
+    expect(created.text).toContain('169.254.169.254 is not a Gainsight PX host');
+    expect((await api<ConnectionDoc>(stack, 'GET', `/v1/connections/${connectionId}`)).body.config.baseUrl).toBe(stack.px!.url);
+  });
+
+  it('sends the stored key to a new baseUrl only when the key comes with it (400 naming apiKey)', async () => {
+    const hits: string[] = [];
+    const other = createServer((request, response) => {
+      hits.push(String(request.headers['x-aptrinsic-api-key']));
+      response.writeHead(400, { 'content-type': 'application/json' }).end('{"message":"stack trace at /srv/app/secret-internal.js"}');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/v1`;
+    try {
+      const refused = await patchConfig({ baseUrl: otherUrl });
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain('/config/apiKey');
+      expect(refused.text).toContain('send apiKey again');
+      expect((await patchConfig({ baseUrl: otherUrl, apiKey: '********' })).status, 'the mask is not the key').toBe(400);
+      expect((await test()).body).toEqual({ ok: true });
+      expect(hits).toEqual([]);
+
+      // With the key, the change is the admin's own: the test goes there, and echoes nothing of the answer.
+      expect((await patchConfig({ baseUrl: otherUrl, apiKey: 'a-key-for-elsewhere' })).status).toBe(200);
+      const tested = await test();
+      expect(tested.body.ok).toBe(false);
+      expect(tested.body.error?.message).toBe('Gainsight PX rejected the request: it answered 400');
+      expect(hits).toEqual(['a-key-for-elsewhere']);
+    } finally {
+      expect((await patchConfig({ baseUrl: stack.px!.url, apiKey: PX_KEY })).status).toBe(200);
+      other.closeAllConnections();
+      await new Promise((resolve) => other.close(resolve));
+    }
     expect((await test()).body).toEqual({ ok: true });
   });
 

@@ -6,6 +6,8 @@ import { waitForRun, type JobDoc, type RunDoc } from './support/px-flow.js';
 import { createBucket, freePort, startMoto, type Moto } from './support/moto.js';
 import { uploadFile } from './support/files.js';
 import { amazonS3 } from '../connectors/s3/index.js';
+import { globMatcher } from '../connectors/s3/glob.js';
+import { Outbound } from '../services/outbound.js';
 import type { ReadRequest } from '../connectors/types.js';
 
 type RunWithFiles = RunDoc & { files?: { name: string; counts: RunDoc['counts'] }[] };
@@ -74,7 +76,7 @@ describe('Amazon S3 files', () => {
     const unreachable = await api<{ ok: boolean; error: { code: string; message: string } }>(stack, 'POST', `/v1/connections/${away.id}/test`);
     expect(unreachable.body.ok).toBe(false);
     expect(unreachable.body.error.code).toBe('SOURCE_UNAVAILABLE');
-    expect(unreachable.body.error.message).toContain('could not be reached');
+    expect(unreachable.body.error.message).toContain(`could not connect to ${new URL(away.config.endpoint as string).host}`);
     const strict = await startMoto({ checkCredentials: true });
     try {
       const refusing = await connect('Unknown key', { endpoint: strict.endpoint });
@@ -90,6 +92,25 @@ describe('Amazon S3 files', () => {
     const refused = await api<{ error: { details: { path: string }[] } }>(stack, 'PATCH', `/v1/jobs/${job.id}`, { options: { pattern: '*.csv', delimiter: 'semicolon', sheet: 1 } });
     expect(refused.status).toBe(400);
     expect(refused.body.error.details.map((d) => d.path).sort()).toEqual(['/options/delimiter', '/options/sheet']);
+    const slow = await api<{ error: { details: { path: string; message: string }[] } }>(stack, 'PATCH', `/v1/jobs/${job.id}`, { options: { pattern: '*acc*2024*.csv' } });
+    expect(slow.status).toBe(400);
+    expect(slow.body.error.details).toEqual([{ path: '/options/pattern', message: expect.stringContaining('at most 2 * or ** (this one has 3)') as string }]);
+  });
+
+  it('refuses an endpoint on a private or metadata address, and a changed endpoint without its secret', async () => {
+    for (const endpoint of ['http://169.254.169.254', 'http://10.0.0.9:9000', 'http://[fd00:ec2::254]']) {
+      const refused = await api<{ error: { details: { path: string; message: string }[] } }>(stack, 'POST', '/v1/connections', {
+        connector: 's3',
+        name: 'Metadata',
+        config: { bucket: BUCKET, endpoint, accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
+      });
+      expect(refused.status, endpoint).toBe(400);
+      expect(refused.body.error.details[0]).toMatchObject({ path: '/config/endpoint', message: expect.stringContaining('OUTBOUND_ALLOWED_NETWORKS') as string });
+    }
+    const moved = await api<{ error: { details: { path: string; message: string }[] } }>(stack, 'PATCH', `/v1/connections/${connectionId}`, { config: { endpoint: `http://127.0.0.1:${await freePort()}` } });
+    expect(moved.status).toBe(400);
+    expect(moved.body.error.details).toEqual([{ path: '/config/secretAccessKey', message: 'changing endpoint sends secretAccessKey to the new URL, so send secretAccessKey again in the same request' }]);
+    expect((await api(stack, 'PATCH', `/v1/connections/${connectionId}`, { config: { endpoint: moto.endpoint } })).status, 'the same endpoint is no change').toBe(200);
   });
 
   it('reads the files matching the pattern, page by page, with counts per file', async () => {
@@ -151,9 +172,16 @@ describe('Amazon S3 files', () => {
     expect(errors.text).toContain('incoming/c.csv lacks column the job reads: Name');
   });
 
+  it('reaches no address the outbound policy refuses when it runs, whatever endpoint was stored', async () => {
+    const settings = { config: { bucket: BUCKET, prefix: 'incoming/', endpoint: moto.endpoint, accessKeyId: 'AKIDEXAMPLE' }, secrets: { secretAccessKey: 'x' } };
+    const strict = amazonS3.open(settings, { sql: stack.database.sql, outbound: new Outbound({ allowedHosts: [], allowedNetworks: [] }) });
+    await expect(strict.test()).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE', message: expect.stringContaining(`could not connect to ${new URL(moto.endpoint).host}`) as string });
+    await expect(amazonS3.open(settings, { sql: stack.database.sql, outbound: stack.outbound }).test()).resolves.toBeUndefined();
+  });
+
   it('a read resumes mid-file from its cursor, in a new session, without the lines before it', async () => {
     await moto.put(BUCKET, 'resume/people.csv', 'Account Id,Name\r\nacc-1,"Multi\r\nline"\r\nacc-2,Two\r\nacc-3,Three\r\nacc-4,Four\r\n');
-    const open = () => amazonS3.open({ config: { bucket: BUCKET, prefix: 'resume/', endpoint: moto.endpoint, accessKeyId: 'AKIDEXAMPLE' }, secrets: { secretAccessKey: 'x' } }, { sql: stack.database.sql });
+    const open = () => amazonS3.open({ config: { bucket: BUCKET, prefix: 'resume/', endpoint: moto.endpoint, accessKeyId: 'AKIDEXAMPLE' }, secrets: { secretAccessKey: 'x' } }, { sql: stack.database.sql, outbound: stack.outbound });
     const request = (cursor: unknown): ReadRequest => ({
       object: 'file',
       window: { from: new Date(0), to: new Date(Date.now() + 60_000) },
@@ -236,5 +264,37 @@ describe('Amazon S3 files', () => {
     expect((await companies())['acc-12']).toBe('Wayne Enterprises');
     const [person] = await stack.database.sql<{ first_name: string }[]>`select first_name from person where email = 'ann@example.com'`;
     expect(person?.first_name).toBe('Ann');
+  });
+});
+
+describe('S3 file name patterns', () => {
+  it('keep their documented meaning: * and ? within a folder, ** across folders, every other character itself', () => {
+    const cases: [string, string, boolean][] = [
+      ['*.csv', 'a.csv', true],
+      ['*.csv', 'nested/a.csv', false],
+      ['*.csv', '.hidden.csv', true],
+      ['**/*.tsv', 'a.tsv', true],
+      ['**/*.tsv', 'x/y/a.tsv', true],
+      ['accounts-????-??.csv', 'accounts-2024-01.csv', true],
+      ['accounts-????-??.csv', 'accounts-2024-1.csv', false],
+      ['a?c.csv', 'a/c.csv', false],
+      ['exports/*/accounts-*.csv', 'exports/2024/accounts-1.csv', true],
+      ['report (1).csv', 'report (1).csv', true],
+      ['report (1).csv', 'report 1.csv', false],
+      ['[ab].csv', 'a.csv', false],
+      ['{a,b}.csv', 'a.csv', false],
+      ['+(a|aa)b.csv', 'aab.csv', false],
+    ];
+    for (const [pattern, key, matches] of cases) expect(globMatcher(pattern)(key), `${pattern} ~ ${key}`).toBe(matches);
+  });
+
+  it('match a long key that almost matches quickly', () => {
+    const keys = ['a'.repeat(1024), `${'a/'.repeat(511)}b`, `${'a'.repeat(511)}/${'a'.repeat(512)}`];
+    const started = performance.now();
+    for (const pattern of ['*a*b', '**/*a', '*a/*b', '?*?*b']) {
+      const matches = globMatcher(pattern);
+      for (const key of keys) for (let i = 0; i < 10; i++) matches(key);
+    }
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });

@@ -283,7 +283,7 @@ describe('Salesforce authorization', () => {
   it('keeps code, state and tokens out of every answer, table (but sealed), audit value and API log line', async () => {
     const lines: string[] = [];
     const logged = await buildApp(
-      { database: stack.database, temporal: stack.temporal, secrets: stack.secrets, tokens: [{ name: 'alice', token: ADMIN_TOKEN, role: 'admin' }], publicUrl: 'http://syncline.test' },
+      { database: stack.database, temporal: stack.temporal, secrets: stack.secrets, outbound: stack.outbound, tokens: [{ name: 'alice', token: ADMIN_TOKEN, role: 'admin' }], publicUrl: 'http://syncline.test' },
       { logStream: new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) }) },
     );
     try {

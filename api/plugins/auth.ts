@@ -1,5 +1,6 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiToken, Role } from '../../config.js';
+import { checkApiTokens, type ApiToken, type Role } from '../../config.js';
 import { ApiError } from '../errors.js';
 
 declare module 'fastify' {
@@ -11,16 +12,34 @@ declare module 'fastify' {
 /** The OAuth callback is reached by a browser redirect: its single-use state authorizes it instead of a token. */
 const OPEN_PATHS = new Set(['/healthz', '/openapi.json', '/v1/oauth/callback']);
 
+const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
+
+/**
+ * The token a request presents, compared with every known token in constant time: over SHA-256
+ * digests (equal lengths whatever was sent), against each token without stopping at a match, so
+ * how long an answer takes says nothing about how close a guess came.
+ */
+export function tokenMatcher(tokens: ApiToken[]): (presented: string) => ApiToken | undefined {
+  checkApiTokens(tokens);
+  const known = tokens.map((token) => ({ token, digest: digest(token.token) }));
+  return (presented) => {
+    const given = digest(presented);
+    let found: ApiToken | undefined;
+    for (const k of known) if (timingSafeEqual(k.digest, given)) found = k.token;
+    return found;
+  };
+}
+
 /** Bearer tokens with roles: viewers read, admins read and write. */
 export function registerAuth(app: FastifyInstance, tokens: ApiToken[]): void {
-  const byToken = new Map(tokens.map((t) => [t.token, t]));
+  const match = tokenMatcher(tokens);
   app.decorateRequest('actor', null as unknown as FastifyRequest['actor']);
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0]!;
     if (OPEN_PATHS.has(path) || path === '/docs' || path.startsWith('/docs/')) return;
     const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    const token = match ? byToken.get(match[1]!.trim()) : undefined;
+    const bearer = /^Bearer\s+(.+)$/i.exec(header);
+    const token = bearer ? match(bearer[1]!.trim()) : undefined;
     if (!token) throw new ApiError(401, 'unauthorized', 'Send a valid API token as "Authorization: Bearer <token>".');
     request.actor = { name: token.name, role: token.role };
     // A route that changes nothing a viewer may not see (a preview) says so in its config.

@@ -6,6 +6,7 @@ import { desc, eq } from 'drizzle-orm';
 import { connections, jobs, uploads, type UploadRow } from '../../db/schema.js';
 import { BULK_API_ID, stageUpload } from '../../connectors/bulk-api/index.js';
 import type { Delimiter } from '../../connectors/files/csv.js';
+import { forbiddenColumnsReason } from '../../connectors/files/records.js';
 import { findConnector } from '../../connectors/registry.js';
 import { assertRunnable } from '../../services/jobs.js';
 import { newId } from '../../services/ids.js';
@@ -59,7 +60,7 @@ export const bulkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!(request.body instanceof Readable)) {
         throw new ApiError(415, 'unsupported_media_type', `Send the file itself as the body, as text/csv or text/tab-separated-values (the content type was ${type || 'missing'}).`);
       }
-      const delimiter = request.query.delimiter ?? DELIMITER_OF_TYPE[type];
+      const delimiter = request.query.delimiter ?? (Object.hasOwn(DELIMITER_OF_TYPE, type) ? DELIMITER_OF_TYPE[type] : undefined);
       if (!delimiter) throw badRequest(`Say how fields are separated: send the file as text/csv or text/tab-separated-values, or add ?delimiter=comma or ?delimiter=tab (the content type was ${type || 'missing'}).`, [{ path: 'querystring/delimiter', message: 'comma or tab' }]);
       const declared = Number(request.headers['content-length'] ?? 0);
       if (declared > MAX_FILE_BYTES) throw tooLarge();
@@ -73,6 +74,13 @@ export const bulkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         // client sending (and us discarding) the remainder of a large file.
         if (!result.staged) reply.header('connection', 'close');
         if (!result.staged && result.reason === 'no_header') throw unprocessable('no_header', 'The file is empty: its first line must be a header naming the columns.');
+        if (!result.staged && result.reason === 'forbidden_columns') {
+          throw unprocessable(
+            'forbidden_columns',
+            `${forbiddenColumnsReason(result.columns)}. Nothing was staged.`,
+            result.columns.map((column) => ({ path: `header/${column}`, message: 'not allowed as a field name' })),
+          );
+        }
         if (!result.staged) {
           throw unprocessable(
             'missing_columns',

@@ -4,7 +4,7 @@ import { desc, eq, lt } from 'drizzle-orm';
 import { connections, jobs } from '../../db/schema.js';
 import { connectorRegistry } from '../../connectors/registry.js';
 import { SynclineError } from '../../sync/errors.js';
-import { assertFixedKept, auditedConnection, connectorOrFail, createConnection, splitConfig, toConnectionDocument } from '../../services/connections.js';
+import { assertFixedKept, assertUrlSettingsAllowed, auditedConnection, connectorOrFail, createConnection, splitConfig, toConnectionDocument } from '../../services/connections.js';
 import { recordAudit } from '../../services/audit.js';
 import { newId } from '../../services/ids.js';
 import { openSession } from '../../services/sessions.js';
@@ -83,7 +83,7 @@ const TestAnswer = Type.Object({
 });
 
 export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { database, secrets, publicUrl } = app.services;
+  const { database, secrets, publicUrl, outbound } = app.services;
   const { db } = database;
 
   const load = async (id: string) => {
@@ -107,7 +107,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const row = await createConnection(db, secrets, request.actor.name, newId('conn'), request.body, () => newId('job'));
+      const row = await createConnection(db, secrets, outbound, request.actor.name, newId('conn'), request.body, () => newId('job'));
       return reply.status(201).send(toConnectionDocument(row));
     },
   );
@@ -138,6 +138,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const connector = connectorOrFail(before.connector);
       assertFixedKept(connector, before.config, request.body.config ?? {});
       const { settings, secrets: newSecrets } = splitConfig(connector, request.body.config ?? {}, true, before.config);
+      await assertUrlSettingsAllowed(connector, outbound, settings, { before: before.config, newSecrets });
       const mergedSecrets = Object.keys(newSecrets).length ? secrets.seal({ ...secrets.open(before.secrets), ...newSecrets }) : before.secrets;
       const [after] = await db
         .update(connections)
@@ -158,7 +159,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       );
       if (Object.keys(settings).length > 0) {
         await forgetObjects(db, before.id);
-        await resetAuthorization(db, secrets, before, after!, request.actor.name);
+        await resetAuthorization(db, secrets, outbound, before, after!, request.actor.name);
       }
       return toConnectionDocument((await load(before.id)));
     },
@@ -170,7 +171,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await assertJobsRemovable(db, owned);
     for (const job of owned) await removeJob(app.services, request.actor.name, job);
     await db.delete(connections).where(eq(connections.id, row.id));
-    await revokeGrantOf(secrets, row);
+    await revokeGrantOf(secrets, outbound, row);
     await recordAudit(db, request.actor.name, { type: 'connection', id: row.id, name: row.name, connector: row.connector, connectionId: row.id }, auditedConnection(row), null);
     return reply.status(204).send(null);
   });
@@ -178,7 +179,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/connections/:id/test', { schema: { summary: 'Test that the source accepts the connection', params: IdParams, response: { 200: TestAnswer, ...errorResponses } } }, async (request) => {
     const row = await load(request.params.id);
     try {
-      const session = await openSession(db, secrets, row.id);
+      const session = await openSession(db, secrets, outbound, row.id);
       const details = await session.test();
       return details ? { ok: true, details } : { ok: true };
     } catch (error) {
@@ -212,7 +213,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const connector = connectorOrFail(row.connector);
       assertAuthorized(row);
       try {
-        const described = await describedObjects(db, row.id, connector, () => openSession(db, secrets, row.id), request.query.refresh === true);
+        const described = await describedObjects(db, row.id, connector, () => openSession(db, secrets, outbound, row.id), request.query.refresh === true);
         return { items: described.objects, nextCursor: null, fetchedAt: described.fetchedAt.toISOString() };
       } catch (error) {
         if (error instanceof SynclineError) throw describeFailure(error, false);
@@ -234,7 +235,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const row = await load(request.params.id);
       assertAuthorized(row);
       try {
-        const session = await openSession(db, secrets, row.id);
+        const session = await openSession(db, secrets, outbound, row.id);
         if (session.describeObject) return await session.describeObject(request.params.object);
         const found = (await session.describeObjects()).find((o) => o.name === request.params.object);
         if (!found) throw notFound('Source object', request.params.object);
@@ -257,7 +258,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const row = await load(request.params.id);
-      return beginAuthorization(db, secrets, request.actor.name, row, publicUrl);
+      return beginAuthorization(db, secrets, outbound, request.actor.name, row, publicUrl);
     },
   );
 

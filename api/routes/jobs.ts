@@ -5,12 +5,13 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { and, desc, eq, lt, sql as dsql } from 'drizzle-orm';
 import { connections, jobState, jobs, runs, type JobRow } from '../../db/schema.js';
 import { findConnector } from '../../connectors/registry.js';
-import { recordAudit } from '../../services/audit.js';
+import { recordAudit, type AuditChange } from '../../services/audit.js';
 import { newId } from '../../services/ids.js';
 import { DEFAULT_NOTIFICATIONS, applyJobPatch, assertRunnable, auditedJob, keepLockFlags, toJobDocument, validateJob } from '../../services/jobs.js';
 import { assertJobsRemovable, queueClientRun, removeJob } from '../../services/job-lifecycle.js';
 import { REPLAYED_HEADER, idempotent, keyedRequest } from '../../services/idempotency.js';
 import { toRunDocument } from '../../services/runs.js';
+import { maskWebhookUrl, webhookChange, type WebhookChange } from '../../services/webhooks.js';
 import { workflowIds } from '../../temporal/names.js';
 import { deleteJobSchedule, upsertJobSchedule, validateSchedule } from '../../temporal/schedules.js';
 import { resetWatermarkUpdate, stateQuery, type JobStateView, type TriggerRequest, type WatermarkReset } from '../../workflows/types.js';
@@ -33,10 +34,15 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!row) throw notFound('Job', id);
     return row;
   };
-  const audit = (actor: string, before: JobRow | null, after: JobRow | null, info: string | null = null) => {
+  const audit = (actor: string, before: JobRow | null, after: JobRow | null, info: string | null = null, alsoChanged: AuditChange[] = []) => {
     const job = (after ?? before)!;
-    return recordAudit(db, actor, { type: 'job', id: job.id, name: job.name, connectionId: job.connectionId, jobId: job.id }, before && auditedJob(before), after && auditedJob(after), info);
+    return recordAudit(db, actor, { type: 'job', id: job.id, name: job.name, connectionId: job.connectionId, jobId: job.id }, before && auditedJob(before), after && auditedJob(after), info, alsoChanged);
   };
+  /** A webhook URL replaced by another on the same host looks unchanged once masked: named explicitly. */
+  const webhookReplaced = (before: JobRow, change: WebhookChange | null): AuditChange[] =>
+    change?.replaced && change.display === maskWebhookUrl(before.notifications.webhookUrl)
+      ? [{ attribute: 'notifications', subAttribute: 'webhookUrl', action: 'Edit', oldValue: change.display, newValue: change.display }]
+      : [];
   /** Queues a run for the client; a request sent again with its Idempotency-Key gets the first answer. */
   const trigger = async (http: FastifyRequest, reply: FastifyReply, job: JobRow, request: TriggerRequest) => {
     const { answer, replayed } = await idempotent(db, keyedRequest(http, job.id, request), (updateId) => queueClientRun(services, job, request, updateId));
@@ -69,6 +75,8 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
       throw unprocessable('custom_jobs_not_allowed', `${connector?.name ?? connection.connector} connections only have their out-of-the-box jobs; edit those instead of creating a custom job.`);
     }
     const strip = <T extends { locked?: boolean }>(items: T[]) => keepLockFlags(items, [], () => false);
+    const notifications = body.notifications ?? DEFAULT_NOTIFICATIONS;
+    const webhook = await webhookChange(services.secrets, services.outbound, null, notifications.webhookUrl);
     const row: JobRow = {
       id: newId('job'),
       connectionId: connection.id,
@@ -80,7 +88,8 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
       derivedMappings: strip(body.derivedMappings ?? []),
       filters: { conditions: strip(body.filters?.conditions ?? []), logic: body.filters?.logic ?? null },
       dependsOn: body.dependsOn ?? [],
-      notifications: body.notifications ?? DEFAULT_NOTIFICATIONS,
+      notifications: { ...notifications, webhookUrl: webhook.display },
+      webhook: webhook.sealed,
       lookbackSeconds: body.lookbackSeconds ?? 300,
       outageBudgetSeconds: body.outageBudgetSeconds ?? 21600,
       options: body.options ?? {},
@@ -100,7 +109,11 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch('/jobs/:id', { schema: { summary: 'Edit a job', params: IdParams, body: JobPatch, response: { 200: JobRef, ...errorResponses } } }, async (request) => {
     const before = await load(request.params.id);
     const patch = request.body;
-    const next = applyJobPatch(before, patch);
+    const webhook = patch.notifications ? await webhookChange(services.secrets, services.outbound, before, patch.notifications.webhookUrl) : null;
+    const next: JobRow = {
+      ...applyJobPatch(before, patch),
+      ...(patch.notifications && webhook ? { notifications: { ...patch.notifications, webhookUrl: webhook.display }, webhook: webhook.sealed } : {}),
+    };
     const after = await db.transaction(async (tx) => {
       // Dependency edits one at a time: two checked side by side could each pass and form a cycle
       // (A on B, B on A) in which both jobs wait for each other for good.
@@ -110,7 +123,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const [updated] = await tx.update(jobs).set(next).where(eq(jobs.id, before.id)).returning();
       return updated!;
     });
-    await audit(request.actor.name, before, after);
+    await audit(request.actor.name, before, after, webhook?.replaced ? 'webhook URL replaced; its signing key is new' : null, webhookReplaced(before, webhook));
     return toJobDocument(after);
   });
 

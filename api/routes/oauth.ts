@@ -9,7 +9,7 @@ import { errorResponses } from '../schemas/common.js';
 import { Connection } from './connections.js';
 
 export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { database, secrets } = app.services;
+  const { database, secrets, outbound } = app.services;
   app.get(
     '/oauth/callback',
     {
@@ -31,7 +31,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { state, code, error, error_description: errorDescription } = request.query;
-      const row = await completeAuthorization(database.db, secrets, { state, code, error, errorDescription });
+      const row = await completeAuthorization(database.db, secrets, outbound, { state, code, error, errorDescription });
       return { message: `Connection "${row.name}" is authorized; you can close this window.`, connection: toConnectionDocument(row) };
     },
   );

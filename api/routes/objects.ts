@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { customFields } from '../../db/schema.js';
 import { loadObjectMetadata } from '../../services/metadata.js';
 import { recordAudit } from '../../services/audit.js';
-import { CUSTOM_FIELD_PATTERN, columnTypeOf } from '../../sync/objects.js';
+import { CUSTOM_FIELD_PATTERN, columnTypeOf, objectDef } from '../../sync/objects.js';
 import { convertValue } from '../../sync/convert.js';
 import { FIELD_TYPES, type FieldType } from '../../sync/types.js';
 import { badRequest, conflict, notFound } from '../errors.js';
@@ -18,8 +18,7 @@ export const objectRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, sql } = app.services.database;
 
   const objectOrFail = async (name: string) => {
-    const meta = await loadObjectMetadata(db);
-    const def = meta[name];
+    const def = objectDef(await loadObjectMetadata(db), name);
     if (!def) throw notFound('Object', name);
     return def;
   };

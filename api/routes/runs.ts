@@ -11,6 +11,7 @@ import { cancelRunSignal, stateQuery } from '../../workflows/types.js';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { LOST_RUN_ERROR, endLostRuns, toRunDocument } from '../../services/runs.js';
 import { FINAL_STATUSES, type RunStatus } from '../../sync/types.js';
+import { spreadsheetSafe } from '../csv-cells.js';
 import { conflict, notFound } from '../errors.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
 import { RunDocument } from '../schemas/runs.js';
@@ -48,7 +49,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const source = Readable.from(
         (async function* () {
           for await (const batch of rows) {
-            for (const row of batch) yield [row.source_id, JSON.stringify(row.key_values), row.reason, JSON.stringify(row.record)];
+            for (const row of batch) yield [row.source_id, JSON.stringify(row.key_values), row.reason, JSON.stringify(row.record)].map(spreadsheetSafe);
           }
         })(),
       );

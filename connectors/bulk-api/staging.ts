@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Sql } from '../../db/client.js';
 import { readCsv, type CsvEntry, type Delimiter } from '../files/csv.js';
-import { headerOf, missingColumns } from '../files/records.js';
+import { forbiddenColumns, headerOf, missingColumns } from '../files/records.js';
 
 /** How long one upload may stream in: a gigabyte at 1 MB/s and then some. */
 export const MAX_UPLOAD_MS = 60 * 60_000;
@@ -23,6 +23,7 @@ export interface UploadInput {
 export type StageResult =
   | { staged: true; id: string; header: string[]; rows: number; malformed: number }
   | { staged: false; reason: 'no_header' }
+  | { staged: false; reason: 'forbidden_columns'; header: string[]; columns: string[] }
   | { staged: false; reason: 'missing_columns'; header: string[]; missing: string[] };
 
 export async function stageUpload(sql: Sql, input: UploadInput): Promise<StageResult> {
@@ -33,6 +34,11 @@ export async function stageUpload(sql: Sql, input: UploadInput): Promise<StageRe
     return { staged: false, reason: 'no_header' };
   }
   const header = headerOf(first.value.fields);
+  const forbidden = forbiddenColumns(header);
+  if (forbidden.length > 0) {
+    await entries.return(undefined);
+    return { staged: false, reason: 'forbidden_columns', header, columns: forbidden };
+  }
   const missing = missingColumns(header, input.fields);
   if (missing.length > 0) {
     await entries.return(undefined);

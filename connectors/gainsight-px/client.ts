@@ -1,14 +1,21 @@
-// A client of the published Gainsight PX REST API: key header, scroll paging, rate limits.
+// A client of the published Gainsight PX REST API: key header, scroll paging, rate limits. Requests
+// go out under the outbound policy, to PX's documented hosts only (unless an operator allows more):
+// the API key goes nowhere else, and nothing an answer says beyond its status is repeated.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Response } from 'undici';
 import {
   SynclineError,
+  invalidConfiguration,
   sourceCredentialsRejected,
   sourceRequestRejected,
   sourceUnavailable,
 } from '../../sync/errors.js';
+import { CouldNotConnect, OutboundRefused, type Destination, type Outbound } from '../../services/outbound.js';
 
 export const PX_REGIONS = { us: 'https://api.aptrinsic.com/v1', eu: 'https://api-eu.aptrinsic.com/v1', us2: 'https://api-us2.aptrinsic.com/v1' } as const;
 export type PxRegion = keyof typeof PX_REGIONS;
+/** The hosts the PX key may be sent to: those of its documented regions. */
+export const PX_DESTINATION: Destination = { name: 'Gainsight PX', hosts: Object.values(PX_REGIONS).map((url) => new URL(url).hostname) };
 export const PX_MAX_PAGE_SIZE = 1000;
 
 const SOURCE = 'Gainsight PX';
@@ -36,6 +43,7 @@ export class PxClient {
   constructor(
     private readonly baseUrl: string,
     private readonly apiKey: string,
+    private readonly outbound: Outbound,
     private readonly probeTimeoutMs: number = PROBE_TIMEOUT_MS,
   ) {}
 
@@ -91,29 +99,34 @@ export class PxClient {
   private async getOnce(path: string, timeoutMs: number): Promise<unknown> {
     let response: Response;
     try {
-      response = await fetch(`${this.baseUrl}${path}`, {
-        headers: { 'X-APTRINSIC-API-KEY': this.apiKey, Accept: 'application/json' },
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      response = await this.outbound.fetch(
+        `${this.baseUrl}${path}`,
+        { headers: { 'X-APTRINSIC-API-KEY': this.apiKey, Accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) },
+        PX_DESTINATION,
+      );
     } catch (error) {
-      const host = new URL(this.baseUrl).host;
-      if (error instanceof Error && error.name === 'TimeoutError') throw sourceUnavailable(SOURCE, `${host} did not answer within ${timeoutMs / 1000} s`);
-      throw sourceUnavailable(SOURCE, `could not reach ${host} (${describeNetworkError(error)})`);
+      if (error instanceof OutboundRefused) throw invalidConfiguration(`The Gainsight PX connection's baseUrl cannot be used: ${error.message}.`);
+      if (error instanceof CouldNotConnect) throw sourceUnavailable(SOURCE, error.message);
+      throw error;
     }
     if (response.ok) {
       try {
         return await response.json();
-      } catch (error) {
-        throw sourceUnavailable(SOURCE, `the answer to ${path.split('?')[0]} could not be read (${describeNetworkError(error)})`);
+      } catch {
+        throw sourceUnavailable(SOURCE, `the answer to ${path.split('?')[0]} could not be read`);
       }
     }
-    const text = await response.text();
+    // Only the status is kept: an answer's body may come from anywhere a URL once pointed.
+    await response.body?.cancel().catch(() => undefined);
     if (response.status === 401 || response.status === 403) throw sourceCredentialsRejected(SOURCE, response.status);
     if (response.status === 429) {
       throw sourceUnavailable(SOURCE, 'rate limit exceeded (429)', retryAfterMs(response.headers.get('retry-after')));
     }
     if (response.status >= 500) throw sourceUnavailable(SOURCE, `server error (${response.status})`);
-    throw sourceRequestRejected(SOURCE, `${response.status} ${text.slice(0, 200)}`);
+    if (response.status >= 300 && response.status < 400) {
+      throw sourceRequestRejected(SOURCE, `it answered ${response.status}, a redirect, which Syncline does not follow; check the connection's baseUrl`);
+    }
+    throw sourceRequestRejected(SOURCE, `it answered ${response.status}`);
   }
 }
 
@@ -124,12 +137,4 @@ export function retryAfterMs(header: string | null): number | undefined {
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const at = Date.parse(header);
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-function describeNetworkError(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as Error & { cause?: { code?: string } }).cause;
-    return cause?.code ?? error.message;
-  }
-  return String(error);
 }

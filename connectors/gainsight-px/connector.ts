@@ -1,6 +1,6 @@
 import type { Connector, ConnectorSession, ReadPage, ReadRequest, SourceField, SourceObject } from '../types.js';
 import { invalidConfiguration, SynclineError } from '../../sync/errors.js';
-import { PxClient, PX_MAX_PAGE_SIZE, PX_REGIONS, type PxAttribute } from './client.js';
+import { PxClient, PX_DESTINATION, PX_MAX_PAGE_SIZE, PX_REGIONS, type PxAttribute } from './client.js';
 import { pushdownFilters, windowFilter } from './pushdown.js';
 import { companyPersonSyncTemplate, companySyncTemplate } from './jobs.js';
 import { pageSizeProblems, unknownOptions } from '../job-options.js';
@@ -27,11 +27,12 @@ export const gainsightPx: Connector = {
   configFields: [
     { name: 'apiKey', type: 'string', required: true, secret: true, description: 'The REST API key of the PX org (Administration > REST API).' },
     { name: 'region', type: 'enum', required: false, secret: false, description: 'The PX data centre.', default: 'us', values: Object.keys(PX_REGIONS) },
-    { name: 'baseUrl', type: 'string', required: false, secret: false, description: "Overrides the region's API URL (ending in /v1)." },
+    { name: 'baseUrl', type: 'string', required: false, secret: false, description: "Overrides the region's API URL (ending in /v1); only on Gainsight PX's hosts unless the operator allows others (OUTBOUND_ALLOWED_HOSTS). Changing it requires apiKey again." },
     { name: 'multiInstance', type: 'boolean', required: false, secret: false, description: 'Keep several PX accounts of one company apart as instances. Chosen when the connection is created.', default: false, fixed: true },
   ],
   allowsCustomJobs: false,
   maxConnections: 1,
+  urlSettings: [{ field: 'baseUrl', destination: PX_DESTINATION, secret: 'apiKey' }],
 
   validateConfig(config) {
     const problems: { path: string; message: string }[] = [];
@@ -56,10 +57,10 @@ export const gainsightPx: Connector = {
     return [companySyncTemplate(connectionName, multiInstance), companyPersonSyncTemplate(connectionName, multiInstance)];
   },
 
-  open({ config, secrets }) {
+  open({ config, secrets }, context) {
     const apiKey = secrets.apiKey;
     if (!apiKey) throw invalidConfiguration('The Gainsight PX connection has no API key: set config.apiKey on the connection.');
-    const client = new PxClient(PxClient.baseUrlFor(config.region as string | undefined, config.baseUrl as string | undefined), apiKey);
+    const client = new PxClient(PxClient.baseUrlFor(config.region as string | undefined, config.baseUrl as string | undefined), apiKey, context.outbound);
     return new PxSession(client);
   },
 };
@@ -119,7 +120,8 @@ function pageSizeOf(option: unknown): number {
 }
 
 function objectOf(object: string) {
-  const def = OBJECTS[object as PxObject];
+  // Own keys only: a job's source object must never find `constructor` or `toString` here.
+  const def = Object.hasOwn(OBJECTS, object) ? OBJECTS[object as PxObject] : undefined;
   if (!def) throw invalidConfiguration(`Gainsight PX has no object "${object}"; use account or user.`);
   return def;
 }
@@ -131,7 +133,7 @@ function describeFields(attributes: PxAttribute[]): SourceField[] {
     .filter((a) => a.state !== 'DELETED' && a.state !== 'DISABLED')
     .map((a) => ({
       name: a.origin === 'CUSTOM' ? `customAttributes.${a.apiName}` : a.apiName,
-      type: PX_TYPES[a.type] ?? 'string',
+      type: (Object.hasOwn(PX_TYPES, a.type) ? PX_TYPES[a.type] : undefined) ?? 'string',
       custom: a.origin === 'CUSTOM',
     }));
   if (fields.some((f) => f.name === 'location') || !fields.some((f) => f.name.startsWith('location.'))) {

@@ -48,7 +48,7 @@ export function pushdownFilters(spec: FilterSpec): string[] {
   if (logic && /\bOR\b|\(/i.test(logic)) return [];
   const terms: string[] = [];
   for (const condition of spec.conditions) {
-    const term = PX_TERMS[condition.op];
+    const term = Object.hasOwn(PX_TERMS, condition.op) ? PX_TERMS[condition.op] : undefined;
     const value = condition.value;
     if (!term || !FIELD.test(condition.field)) continue;
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;

@@ -1,14 +1,15 @@
 // Amazon S3 (and S3-compatible stores): CSV or TSV files under a prefix, picked by a name pattern
 // and read by modification time. Each new or changed file is ingested once, page by page.
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { Connector, ConnectorSession, ReadPage, ReadRequest, RejectedRecord, SourceObject } from '../types.js';
-import type { Sql, Tx } from '../../db/client.js';
+import type { Connector, ConnectorContext, ConnectorSession, ReadPage, ReadRequest, RejectedRecord, SourceObject } from '../types.js';
+import type { Tx } from '../../db/client.js';
 import { DELIMITERS, type Delimiter } from '../files/csv.js';
-import { headerOf, missingColumns, recordOf, SOURCE_FIELD } from '../files/records.js';
+import { forbiddenColumns, forbiddenColumnsReason, headerOf, missingColumns, recordOf, SOURCE_FIELD } from '../files/records.js';
 import { invalidConfiguration } from '../../sync/errors.js';
-import { s3Client, s3Failure, type S3Settings } from './client.js';
+import { S3_ENDPOINT_DESTINATION, s3Client, s3Failure, type S3Settings } from './client.js';
 import { unknownOptions } from '../job-options.js';
 import { FileFinder, type S3File } from './files.js';
+import { patternProblem } from './glob.js';
 import { FileReader } from './reader.js';
 
 const DEFAULT_PAGE_SIZE = 5000;
@@ -29,12 +30,13 @@ export const amazonS3: Connector = {
     { name: 'bucket', type: 'string', required: true, secret: false, description: 'The bucket holding the files.' },
     { name: 'prefix', type: 'string', required: false, secret: false, description: 'The folder the files are under, e.g. "exports/accounts/".', default: '' },
     { name: 'region', type: 'string', required: false, secret: false, description: "The bucket's AWS region.", default: 'us-east-1' },
-    { name: 'endpoint', type: 'string', required: false, secret: false, description: 'The URL of an S3-compatible store (MinIO, Ceph, …); leave out for Amazon S3.' },
+    { name: 'endpoint', type: 'string', required: false, secret: false, description: 'The URL of an S3-compatible store (MinIO, Ceph, …); leave out for Amazon S3. Not a private address unless the operator allows its network (OUTBOUND_ALLOWED_NETWORKS). Changing it requires secretAccessKey again.' },
     { name: 'accessKeyId', type: 'string', required: true, secret: false, description: 'The access key id of an IAM user that may list and read the prefix.' },
     { name: 'secretAccessKey', type: 'string', required: true, secret: true, description: "That access key's secret." },
   ],
   allowsCustomJobs: true,
   maxConnections: null,
+  urlSettings: [{ field: 'endpoint', destination: S3_ENDPOINT_DESTINATION, secret: 'secretAccessKey' }],
 
   validateConfig(config) {
     const problems: { path: string; message: string }[] = [];
@@ -59,6 +61,9 @@ export const amazonS3: Connector = {
     problems.push(...unknownOptions('Amazon S3', options, ['pattern', 'delimiter']));
     if (options.pattern !== undefined && !(typeof options.pattern === 'string' && options.pattern.length > 0 && options.pattern.length <= 300)) {
       problems.push({ path: '/options/pattern', message: 'pattern must be a file name pattern such as *.csv (** crosses folders)' });
+    } else if (typeof options.pattern === 'string') {
+      const problem = patternProblem(options.pattern);
+      if (problem) problems.push({ path: '/options/pattern', message: problem });
     }
     if (options.delimiter !== undefined && !DELIMITERS.includes(options.delimiter as Delimiter)) {
       problems.push({ path: '/options/delimiter', message: `delimiter must be one of ${DELIMITERS.join(', ')}` });
@@ -79,7 +84,7 @@ export const amazonS3: Connector = {
       accessKeyId: String(config.accessKeyId),
       secretAccessKey,
     };
-    return new S3Session(settings, context.sql);
+    return new S3Session(settings, context);
   },
 };
 
@@ -92,10 +97,10 @@ class S3Session implements ConnectorSession {
 
   constructor(
     private readonly settings: S3Settings,
-    sql: Sql,
+    context: ConnectorContext,
   ) {
-    this.client = s3Client(settings);
-    this.finder = new FileFinder(this.client, settings, sql);
+    this.client = s3Client(settings, context.outbound);
+    this.finder = new FileFinder(this.client, settings, context.sql);
     this.reader = new FileReader(this.client, settings);
   }
 
@@ -150,6 +155,11 @@ class S3Session implements ConnectorSession {
       if (!slice.header) return { records: [], file: file.key, nextCursor: await done(), commit: remember };
       header = headerOf(slice.header);
       this.headers.set(`${file.key}@${file.etag}`, header);
+      const forbidden = forbiddenColumns(header);
+      if (forbidden.length > 0) {
+        const reason = `${file.key}: ${forbiddenColumnsReason(forbidden)} and upload it again; the file was skipped.`;
+        return { records: [], rejected: [{ sourceId: file.key, reason, record: { header } }], file: file.key, nextCursor: await done(), commit: remember };
+      }
       const missing = missingColumns(header, request.fields);
       if (missing.length > 0) {
         const reason = `${file.key} lacks column${missing.length === 1 ? '' : 's'} the job reads: ${missing.join(', ')}; the file was skipped. Fix its header and upload it again.`;

@@ -6,6 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuthorizationGrant, GrantKeeper } from '../types.js';
 import { invalidConfiguration, SynclineError, sourceRequestRejected, sourceUnavailable } from '../../sync/errors.js';
 import { retryAfterMs, send, SOURCE } from './http.js';
+import type { Outbound } from '../../services/outbound.js';
+import type { Headers, Response } from 'undici';
 import { GrantRefused, type SalesforceOAuth, type TokenAnswer } from './oauth.js';
 
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -112,6 +114,7 @@ export class SalesforceApi {
   constructor(
     private readonly tokens: AccessTokens,
     readonly version: string,
+    private readonly outbound: Outbound,
   ) {}
 
   /** `path` is under /services/data/vXX.X unless it starts with /services/ (a nextRecordsUrl). */
@@ -139,7 +142,7 @@ export class SalesforceApi {
       try {
         const { accessToken, instanceUrl } = await this.tokens.current();
         const url = `${instanceUrl}${path.startsWith('/services/') ? path : `/services/data/v${this.version}${path}`}`;
-        const response = await send({ method, url, headers: { ...init.headers, authorization: `Bearer ${accessToken}` }, ...(init.body !== undefined ? { body: init.body } : {}), timeoutMs: REQUEST_TIMEOUT_MS });
+        const response = await send(this.outbound, { method, url, headers: { ...init.headers, authorization: `Bearer ${accessToken}` }, ...(init.body !== undefined ? { body: init.body } : {}), timeoutMs: REQUEST_TIMEOUT_MS });
         this.noteUsage(response.headers.get('sforce-limit-info'));
         if (response.ok) return response;
         const errors = parseErrors(await response.text());

@@ -10,19 +10,24 @@ import { accountTemplate, contactTemplate } from './jobs.js';
 import { GrantRefused, SalesforceOAuth } from './oauth.js';
 import { OPTION_LIMITS, READ_MODES, Reader } from './reader.js';
 import { unknownOptions } from '../job-options.js';
+import { Outbound } from '../../services/outbound.js';
+
+/** For building an authorization URL, which sends nothing: a policy that allows nothing. */
+const NO_REQUESTS = new Outbound({ allowedHosts: [], allowedNetworks: [] });
 
 export const DEFAULT_API_VERSION = '62.0';
 const AUTH_FLOWS = ['web_server', 'jwt_bearer'] as const;
 const JOB_OPTIONS = ['readMode', 'batchSize', 'bulkPageSize', 'bulkThreshold', 'includeDeleted'];
 
-function oauthOf(settings: ConnectionSettings): SalesforceOAuth {
+function oauthOf(settings: ConnectionSettings, outbound: Outbound): SalesforceOAuth {
   const { config, secrets } = settings;
-  return new SalesforceOAuth(loginHostOf(config), {
+  const app = {
     clientId: String(config.clientId ?? ''),
     clientSecret: secrets.clientSecret,
     username: typeof config.username === 'string' ? config.username : undefined,
     privateKey: secrets.privateKey,
-  });
+  };
+  return new SalesforceOAuth(loginHostOf(config), app, outbound);
 }
 
 const flowOf = (config: Record<string, unknown>) => (config.authFlow === 'jwt_bearer' ? 'jwt_bearer' : 'web_server');
@@ -108,18 +113,19 @@ export const salesforce: Connector = {
     authorizationUrl(settings, request) {
       // The code the browser brings back can only be exchanged with the secret: say so before the round trip.
       if (!settings.secrets.clientSecret) throw invalidConfiguration("The Salesforce connection has no client secret: set config.clientSecret to the connected app's consumer secret, then authorize.");
-      return oauthOf(settings).authorizationUrl(request);
+      // Only a URL for a browser: nothing is sent, so no outbound policy is needed.
+      return new SalesforceOAuth(loginHostOf(settings.config), { clientId: String(settings.config.clientId ?? ''), clientSecret: settings.secrets.clientSecret }, NO_REQUESTS).authorizationUrl(request);
     },
-    exchangeCode: (settings, exchange) =>
+    exchangeCode: (settings, exchange, outbound) =>
       refusedAsError(async () => {
-        const oauth = oauthOf(settings);
+        const oauth = oauthOf(settings, outbound);
         const answer = await oauth.exchangeCode(exchange);
         return grantOf(answer, 'web_server', await oauth.username(answer));
       }),
-    authorizeDirectly: (settings) => refusedAsError(async () => grantOf(await oauthOf(settings).jwtBearer(), 'jwt_bearer', String(settings.config.username ?? ''))),
-    async revoke(settings, grant: AuthorizationGrant) {
+    authorizeDirectly: (settings, outbound) => refusedAsError(async () => grantOf(await oauthOf(settings, outbound).jwtBearer(), 'jwt_bearer', String(settings.config.username ?? ''))),
+    async revoke(settings, grant: AuthorizationGrant, outbound) {
       const token = grant.credentials.refreshToken ?? grant.credentials.accessToken;
-      if (token) await oauthOf(settings).revoke(token);
+      if (token) await oauthOf(settings, outbound).revoke(token);
     },
   },
 
@@ -137,8 +143,8 @@ class SalesforceSession implements ConnectorSession {
 
   constructor(settings: ConnectionSettings, context: ConnectorContext) {
     const username = typeof settings.config.username === 'string' ? settings.config.username : null;
-    this.tokens = new AccessTokens(oauthOf(settings), flowOf(settings.config), settings.grant ?? null, context.grants, username);
-    this.api = new SalesforceApi(this.tokens, typeof settings.config.apiVersion === 'string' ? settings.config.apiVersion : DEFAULT_API_VERSION);
+    this.tokens = new AccessTokens(oauthOf(settings, context.outbound), flowOf(settings.config), settings.grant ?? null, context.grants, username);
+    this.api = new SalesforceApi(this.tokens, typeof settings.config.apiVersion === 'string' ? settings.config.apiVersion : DEFAULT_API_VERSION, context.outbound);
     this.reader = new Reader(this.api, (object) => this.describe(object));
   }
 

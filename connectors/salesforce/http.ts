@@ -4,6 +4,8 @@
 import { salesforceSimulatorUrl } from '../../config.js';
 import { SynclineError, sourceRequestRejected, sourceUnavailable } from '../../sync/errors.js';
 import { isSalesforceHost } from './hosts.js';
+import { CouldNotConnect, OutboundRefused, type Destination, type Outbound } from '../../services/outbound.js';
+import type { Response } from 'undici';
 
 export const SOURCE = 'Salesforce';
 
@@ -16,25 +18,26 @@ export interface SalesforceRequest {
   timeoutMs: number;
 }
 
-export async function send(request: SalesforceRequest): Promise<Response> {
+/** Where the connector may send: Salesforce's login hosts, My Domains and instances (hosts.ts checks them first). */
+const SALESFORCE: Destination = { name: 'Salesforce', hosts: ['login.salesforce.com', 'test.salesforce.com', '*.salesforce.com'] };
+
+export async function send(outbound: Outbound, request: SalesforceRequest): Promise<Response> {
   const target = new URL(request.url);
   if (target.protocol !== 'https:' || !isSalesforceHost(target.hostname) || target.port !== '') {
     // Hosts come from the connection's settings and Salesforce's own answers, both checked before.
     throw new SynclineError('INTERNAL', `refused to send a Salesforce request to ${target.origin}: not an https Salesforce host`, false);
   }
-  const url = addressOf(target);
   let response: Response;
   try {
-    response = await fetch(url, {
-      method: request.method,
-      headers: request.headers ?? {},
-      ...(request.body !== undefined ? { body: request.body } : {}),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(request.timeoutMs),
-    });
+    // The outbound policy checks the address the socket connects to, and never follows a redirect.
+    response = await outbound.fetch(
+      addressOf(target),
+      { method: request.method, headers: request.headers ?? {}, ...(request.body !== undefined ? { body: request.body } : {}), signal: AbortSignal.timeout(request.timeoutMs) },
+      SALESFORCE,
+    );
   } catch (error) {
-    if (error instanceof Error && error.name === 'TimeoutError') throw sourceUnavailable(SOURCE, `${target.host} did not answer within ${request.timeoutMs / 1000} s`);
-    throw sourceUnavailable(SOURCE, `could not reach ${target.host} (${describeNetworkError(error)})`);
+    if (error instanceof CouldNotConnect || error instanceof OutboundRefused) throw sourceUnavailable(SOURCE, `${error.message} (within ${request.timeoutMs / 1000} s)`);
+    throw error;
   }
   if (response.status >= 300 && response.status < 400) {
     await response.body?.cancel();
@@ -47,14 +50,6 @@ export async function send(request: SalesforceRequest): Promise<Response> {
 export function addressOf(target: URL): string {
   const simulator = salesforceSimulatorUrl();
   return simulator ? `${simulator}/__host/${target.host}${target.pathname}${target.search}` : target.toString();
-}
-
-function describeNetworkError(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as Error & { cause?: { code?: string } }).cause;
-    return cause?.code ?? error.message;
-  }
-  return String(error);
 }
 
 /** Retry-After is either seconds or an HTTP date; anything else is ignored. */

@@ -7,6 +7,7 @@ import { importPKCS8, SignJWT } from 'jose';
 import { invalidConfiguration, SynclineError, sourceRequestRejected, sourceUnavailable } from '../../sync/errors.js';
 import { instanceOriginOf } from './hosts.js';
 import { addressOf, retryAfterMs, send, SOURCE } from './http.js';
+import type { Outbound } from '../../services/outbound.js';
 
 const TOKEN_TIMEOUT_MS = 30_000;
 /** Salesforce refuses assertions that expire more than three minutes ahead. */
@@ -42,6 +43,7 @@ export class SalesforceOAuth {
     /** Where the connection's users log in: login.salesforce.com, test.salesforce.com or a My Domain. */
     readonly loginHost: string,
     private readonly app: ConnectedApp,
+    private readonly outbound: Outbound,
   ) {}
 
   authorizationUrl(request: { redirectUri: string; state: string; codeChallenge: string }): string {
@@ -97,7 +99,7 @@ export class SalesforceOAuth {
   /** Who the token acts as, for a person reading the connection; null when Salesforce does not say. */
   async username(answer: TokenAnswer): Promise<string | null> {
     try {
-      const response = await send({ method: 'GET', url: `${answer.instanceUrl}/services/oauth2/userinfo`, headers: { authorization: `Bearer ${answer.accessToken}`, accept: 'application/json' }, timeoutMs: TOKEN_TIMEOUT_MS });
+      const response = await send(this.outbound, { method: 'GET', url: `${answer.instanceUrl}/services/oauth2/userinfo`, headers: { authorization: `Bearer ${answer.accessToken}`, accept: 'application/json' }, timeoutMs: TOKEN_TIMEOUT_MS });
       const body = response.ok ? parseJson(await response.text()) : null;
       return typeof body?.preferred_username === 'string' ? body.preferred_username : null;
     } catch {
@@ -108,7 +110,7 @@ export class SalesforceOAuth {
 
   /** Best effort: the token is useless to anyone once the connection lets go of it. */
   async revoke(token: string): Promise<void> {
-    const response = await send({
+    const response = await send(this.outbound, {
       method: 'POST',
       url: `https://${this.loginHost}/services/oauth2/revoke`,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -124,7 +126,7 @@ export class SalesforceOAuth {
   }
 
   private async token(form: Record<string, string>): Promise<TokenAnswer> {
-    const response = await send({
+    const response = await send(this.outbound, {
       method: 'POST',
       url: `https://${this.loginHost}/services/oauth2/token`,
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },

@@ -12,6 +12,7 @@ import { jobs } from '../../db/schema.js';
 import { createConnection } from '../../services/connections.js';
 import { newId } from '../../services/ids.js';
 import { SecretBox } from '../../services/secrets.js';
+import { LOOPBACK_POLICY, Outbound } from '../../services/outbound.js';
 import { runIdOf } from '../../temporal/names.js';
 import type { SyncRunResult } from '../../workflows/types.js';
 
@@ -24,9 +25,10 @@ export async function runDirect(options: { databaseUrl: string; pxUrl: string; p
   const database = openDatabase(options.databaseUrl);
   try {
     const secrets = new SecretBox(randomBytes(32).toString('base64url'));
-    // syncPages and the run bookkeeping used here touch only the database and the secrets.
-    const deps = { database, secrets } as ActivityDeps;
-    const connection = await createConnection(database.db, secrets, 'bench', newId('conn'), {
+    const outbound = new Outbound(LOOPBACK_POLICY);
+    // syncPages and the run bookkeeping used here touch only the database, the secrets and the source.
+    const deps = { database, secrets, outbound } as ActivityDeps;
+    const connection = await createConnection(database.db, secrets, outbound, 'bench', newId('conn'), {
       connector: 'gainsight-px',
       name: 'Connect to PX',
       config: { apiKey: options.pxKey, baseUrl: options.pxUrl },

@@ -2,9 +2,10 @@
 // the connector's page size, nothing written. Bounds any run from above.
 import { PxClient, PX_MAX_PAGE_SIZE } from '../../connectors/gainsight-px/client.js';
 import { windowFilter } from '../../connectors/gainsight-px/pushdown.js';
+import { LOOPBACK_POLICY, Outbound } from '../../services/outbound.js';
 
 export async function readAllUsers(pxUrl: string, pxKey: string): Promise<{ ms: number; records: number }> {
-  const client = new PxClient(pxUrl, pxKey);
+  const client = new PxClient(pxUrl, pxKey, new Outbound(LOOPBACK_POLICY));
   const filters = [windowFilter({ from: new Date(0), to: new Date() })];
   const started = performance.now();
   let records = 0;

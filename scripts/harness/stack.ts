@@ -12,6 +12,7 @@ import { buildApp } from '../../api/app.js';
 import { openDatabase, type Database } from '../../db/client.js';
 import { migrateDatabase } from '../../db/migrate.js';
 import { SecretBox } from '../../services/secrets.js';
+import { LOOPBACK_POLICY, Outbound } from '../../services/outbound.js';
 import { connectTemporal, type TemporalContext } from '../../temporal/context.js';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
 import { workflowsPath } from '../../worker.js';
@@ -129,7 +130,7 @@ export async function startHarnessStack(options: {
     const key = randomBytes(32).toString('base64url');
     const secrets = new SecretBox(key);
     const token = `harness-${randomBytes(12).toString('hex')}`;
-    const app = await buildApp({ database, temporal, secrets, tokens: [{ name: 'harness', token, role: 'admin' }], publicUrl: 'http://syncline.harness' });
+    const app = await buildApp({ database, temporal, secrets, outbound: new Outbound(LOOPBACK_POLICY), tokens: [{ name: 'harness', token, role: 'admin' }], publicUrl: 'http://syncline.harness' });
     stops.push(() => app.close());
     app.addHook('onError', async (request, _reply, error) => {
       log(`API ${request.method} ${request.url} failed: ${error.message}; cause: ${String((error as { cause?: unknown }).cause)}`);

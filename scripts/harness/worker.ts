@@ -5,6 +5,7 @@ import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT, spawnNode, spawnTs, type Child } from './children.js';
+import { LOOPBACK_POLICY, policyEnvironment } from '../../services/outbound.js';
 
 export interface WorkerSettings {
   databaseUrl: string;
@@ -52,6 +53,8 @@ export async function startWorkerProcess(settings: WorkerSettings): Promise<Chil
       SYNCLINE_TASK_QUEUE: settings.taskQueue,
       SECRET_KEY: settings.secretKey,
       SYNCLINE_WORKFLOW_BUNDLE: settings.workflowBundle,
+      // The simulator listens on 127.0.0.1, which the outbound policy refuses unless allowed.
+      ...policyEnvironment(LOOPBACK_POLICY),
       ...(settings.pageSize ? { SYNCLINE_PAGE_SIZE: String(settings.pageSize) } : {}),
     },
     settings.nodeArgs ?? [],

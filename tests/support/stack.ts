@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { openDatabase, type Database } from '../../db/client.js';
 import { SecretBox } from '../../services/secrets.js';
 import { createNotifier } from '../../services/notifier.js';
+import { LOOPBACK_POLICY, Outbound } from '../../services/outbound.js';
 import type { TemporalContext } from '../../temporal/context.js';
 import { createWorker } from '../../worker.js';
 import { buildApp } from '../../api/app.js';
@@ -15,8 +16,8 @@ import { startPxSimulator, type PxSimulator } from '../../connectors/gainsight-p
 import type { PxDataOptions } from '../../connectors/gainsight-px/simulator/data.js';
 import { createTestDatabase } from './databases.js';
 
-export const ADMIN_TOKEN = 'test-admin-token';
-export const VIEWER_TOKEN = 'test-viewer-token';
+export const ADMIN_TOKEN = 'test-admin-token-3f9a61c0d2e4';
+export const VIEWER_TOKEN = 'test-viewer-token-8b27e5a14c90';
 export const PX_KEY = 'px-test-key';
 export const SECRET_KEY = 'test-secret-key-of-enough-length';
 
@@ -31,6 +32,7 @@ export interface Stack {
   app: FastifyInstance;
   px: PxSimulator | null;
   secrets: SecretBox;
+  outbound: Outbound;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   stop(): Promise<void>;
@@ -61,11 +63,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const connection = await Connection.connect({ address });
   const temporal: TemporalContext = { client: new Client({ connection }), taskQueue: `syncline-test-${randomBytes(4).toString('hex')}` };
   const secrets = new SecretBox(SECRET_KEY);
+  // The simulators, moto and the test receivers listen on 127.0.0.1, which production refuses.
+  const outbound = new Outbound(LOOPBACK_POLICY);
   const px = options.px === false ? null : await startPxSimulator({ apiKey: PX_KEY, data: options.px ?? { accounts: 20, users: 200, seed: 7 } });
   const app = await buildApp({
     database,
     temporal,
     secrets,
+    outbound,
     tokens: [
       { name: 'alice', token: ADMIN_TOKEN, role: 'admin' },
       { name: 'victor', token: VIEWER_TOKEN, role: 'viewer' },
@@ -86,7 +91,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         database,
         secrets,
         temporal,
-        notifier: createNotifier({ smtpUrl: options.smtpUrl ?? null, from: 'Syncline <syncline@test>', webhookSecret: SECRET_KEY }),
+        outbound,
+        notifier: createNotifier({ smtpUrl: options.smtpUrl ?? null, from: 'Syncline <syncline@test>', outbound }),
         ...(options.pageSize ? { pageSize: options.pageSize } : {}),
       },
     });
@@ -108,6 +114,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     app,
     px,
     secrets,
+    outbound,
     startWorker,
     stopWorker,
     async stop() {
