@@ -5,7 +5,11 @@ export interface ApiToken {
   name: string;
   token: string;
   role: Role;
+  /** Where the token's owner is told about runs: the default recipient of the jobs they create. */
+  email?: string;
 }
+
+const TOKEN_EMAIL = /^[^\s@:,]+@[^\s@:,.]+(\.[^\s@:,.]+)+$/;
 
 export const databaseUrl = (): string =>
   process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/syncline';
@@ -35,11 +39,14 @@ export const MIN_TOKEN_LENGTH = 24;
 export function parseApiTokens(raw: string | undefined): ApiToken[] | null {
   if (!raw) return null;
   const tokens = raw.split(',').map((entry, i): ApiToken => {
-    const [name, token, role, ...rest] = entry.trim().split(':');
+    const [name, token, role, email, ...rest] = entry.trim().split(':');
     if (!name || !token || (role !== 'admin' && role !== 'viewer') || rest.length > 0) {
-      throw new Error(`API_TOKENS entry ${i + 1} (${name ? `"${name}"` : 'unnamed'}) must be name:token:role with role admin or viewer`);
+      throw new Error(`API_TOKENS entry ${i + 1} (${name ? `"${name}"` : 'unnamed'}) must be name:token:role or name:token:role:email, with role admin or viewer`);
     }
-    return { name, token, role };
+    if (email !== undefined && !TOKEN_EMAIL.test(email)) {
+      throw new Error(`API_TOKENS entry ${i + 1} ("${name}"): "${email}" is not an email address; write name:token:role:email`);
+    }
+    return { name, token, role, ...(email ? { email } : {}) };
   });
   checkApiTokens(tokens);
   return tokens;

@@ -1,7 +1,8 @@
 // Run bookkeeping: the run rows that the API and the execution log read, and the hand-offs
 // between workflows (a dependency or chain member asked of another job's workflow).
 import { eq, inArray, isNotNull, sql as dsql } from 'drizzle-orm';
-import { chainRuns, jobChains, jobState, jobs, runs } from '../db/schema.js';
+import { chainRuns, connections, jobChains, jobState, jobs, runs, type RunRow } from '../db/schema.js';
+import { setConnectionStatus } from '../services/connections.js';
 import { buildPlan } from '../sync/plan.js';
 import { loadObjectMetadata } from '../services/metadata.js';
 import { allocateChainRun, finishChainRun, type AllocatedChainRun } from '../services/chains.js';
@@ -21,6 +22,23 @@ export function createRunActivities(deps: ActivityDeps) {
   async function loadJob(jobId: string) {
     const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId));
     return job ?? null;
+  }
+
+  /**
+   * A connection's status follows what its runs find: credentials the source rejects make it
+   * `error` (a connection waiting for authorization stays so), a run that read its source makes an
+   * `error` connection `active` again.
+   */
+  async function noteRunOnConnection(run: RunRow, status: RunStatus, error: StoredError | null): Promise<void> {
+    const connectionId = run.configuration?.connection.id ?? (await loadJob(run.jobId))?.connectionId;
+    if (!connectionId) return;
+    const [connection] = await db.select({ status: connections.status }).from(connections).where(eq(connections.id, connectionId));
+    if (!connection) return;
+    if (error?.code === 'SOURCE_AUTH_REJECTED' && connection.status !== 'needs_authorization') {
+      await setConnectionStatus(db, connectionId, 'error', error.message);
+    } else if ((status === 'success' || status === 'partial_success') && connection.status === 'error') {
+      await setConnectionStatus(db, connectionId, 'active', null);
+    }
   }
 
   return {
@@ -124,6 +142,7 @@ export function createRunActivities(deps: ActivityDeps) {
       const status: RunStatus = outcome?.status ?? (run.failed > 0 ? 'partial_success' : 'success');
       const error = outcome?.error ?? null;
       await db.update(runs).set({ status, error, finishedAt: new Date() }).where(eq(runs.id, runId));
+      await noteRunOnConnection(run, status, error);
       return { status, counts, error };
     },
 

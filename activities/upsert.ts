@@ -155,8 +155,9 @@ function describeKey(fields: FieldDef[], key: Value[]): string {
 }
 
 /**
- * Persons are found by their resolution key (email, without case). Each one is inserted or
- * updated once per page with its latest values; the company person then points at it.
+ * Persons are found by the Person Resolution Key (email, without case, unless an admin chose other
+ * fields). Each one is inserted or updated once per page with its latest values; the company person
+ * then points at it.
  */
 async function resolvePersons(
   sql: Sql,
@@ -166,29 +167,30 @@ async function resolvePersons(
   changed: Map<PreparedRecord, FieldChange[]>,
 ): Promise<PreparedRecord[]> {
   const person = plan.person!;
-  const key = plan.personKey!;
+  const keyFields = plan.personKey!;
   const kept: PreparedRecord[] = [];
   const groups = new Map<string, Group>();
   for (const record of records) {
-    const value = record.personValues[key.name] ?? null;
-    if (value === null) {
-      failures.push({ sourceId: record.sourceId, keyValues: sourceKeyValues(record.source, plan), reason: `empty person key ${key.name}: a company person needs a person`, source: record.source });
+    const key = keyFields.map((f) => record.personValues[f.name] ?? null);
+    const empty = keyFields.filter((_f, i) => key[i] === null);
+    if (empty.length > 0) {
+      failures.push({ sourceId: record.sourceId, keyValues: sourceKeyValues(record.source, plan), reason: `empty person key ${empty.map((f) => f.name).join(', ')}: a company person needs a person`, source: record.source });
       continue;
     }
-    const id = keyString([key], [value]);
-    const group = groups.get(id) ?? { key: [value], records: [] };
+    const id = keyString(keyFields, key);
+    const group = groups.get(id) ?? { key, records: [] };
     group.records.push(record);
     groups.set(id, group);
     kept.push(record);
   }
-  const existing = await findExisting(sql, person, [key], [...groups.values()].map((g) => g.key));
+  const existing = await findExisting(sql, person, keyFields, [...groups.values()].map((g) => g.key));
   const inserts: Row[] = [];
   const updates: Row[] = [];
   for (const [id, group] of groups) {
     const found = existing.get(id)?.[0] ?? null;
     if (!found && plan.modificationType === 'update') {
       for (const record of group.records) {
-        failures.push({ sourceId: record.sourceId, keyValues: sourceKeyValues(record.source, plan), reason: `no matching record: no person has ${key.name} = ${JSON.stringify(toText(group.key[0] ?? null))} (the job only updates)`, source: record.source });
+        failures.push({ sourceId: record.sourceId, keyValues: sourceKeyValues(record.source, plan), reason: `no matching record: no person has ${describeKey(keyFields, group.key)} (the job only updates)`, source: record.source });
         kept.splice(kept.indexOf(record), 1);
       }
       continue;

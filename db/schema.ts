@@ -384,6 +384,13 @@ export const s3Ingested = pgTable(
 
 // ---------------------------------------------------------------- the data platform
 
+/** Settings of the data platform as a whole (the Person Resolution Key), one row each. */
+export const platformSettings = pgTable('platform_settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').$type<unknown>().notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
 /** Custom fields admins add to target objects (standard fields are defined in code). */
 export const customFields = pgTable(
   'custom_fields',

@@ -2,13 +2,14 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { connections, jobs, type ConnectionRow } from '../db/schema.js';
+import type { Notifications } from '../sync/types.js';
 import { findConnector } from '../connectors/registry.js';
 import type { Connector } from '../connectors/types.js';
 import { badRequest, conflict, type ErrorDetail } from '../api/errors.js';
 import { MASK, type SecretBox } from './secrets.js';
 import type { Outbound } from './outbound.js';
 import { recordAudit } from './audit.js';
-import { auditedJob, jobRowsFromTemplates } from './jobs.js';
+import { DEFAULT_NOTIFICATIONS, auditedJob, jobRowsFromTemplates } from './jobs.js';
 
 export interface ConnectionDocument {
   id: string;
@@ -157,6 +158,8 @@ export async function createConnection(
   id: string,
   input: { connector: string; name: string; config: Record<string, unknown> },
   newJobId: () => string,
+  /** Who the out-of-the-box jobs tell how their runs end: the creator, when their token has an email. */
+  notifications: Notifications = DEFAULT_NOTIFICATIONS,
 ): Promise<ConnectionRow> {
   const connector = connectorOrFail(input.connector);
   const { settings, secrets } = splitConfig(connector, input.config, false);
@@ -174,7 +177,7 @@ export async function createConnection(
       .returning();
     await recordAudit(tx, actor, { type: 'connection', id, name: input.name, connector: connector.id, connectionId: id }, null, auditedConnection(row!));
     const templates = connector.outOfTheBoxJobs(input.name, settings);
-    const created = templates.length > 0 ? await tx.insert(jobs).values(jobRowsFromTemplates(id, templates, newJobId)).returning() : [];
+    const created = templates.length > 0 ? await tx.insert(jobs).values(jobRowsFromTemplates(id, templates, newJobId, notifications)).returning() : [];
     for (const job of created) {
       await recordAudit(tx, actor, { type: 'job', id: job.id, name: job.name, connector: connector.id, connectionId: id, jobId: job.id }, null, auditedJob(job), `out-of-the-box job of connection "${input.name}"`);
     }

@@ -9,6 +9,7 @@ import type { JobTemplate } from '../connectors/types.js';
 import { conflict, notFound } from '../api/errors.js';
 import { recordAudit } from './audit.js';
 import { auditedJob, DEFAULT_NOTIFICATIONS, validateJob } from './jobs.js';
+import type { Notifications } from '../sync/types.js';
 
 export interface TemplateView {
   key: string;
@@ -43,7 +44,7 @@ export async function listTemplates(db: Db, connection: ConnectionRow): Promise<
   }));
 }
 
-export async function createFromTemplate(db: Db, actor: string, connection: ConnectionRow, key: string, jobId: string): Promise<JobRow> {
+export async function createFromTemplate(db: Db, actor: string, connection: ConnectionRow, key: string, jobId: string, notifications: Notifications = DEFAULT_NOTIFICATIONS): Promise<JobRow> {
   const templates = templatesOf(connection);
   const template = templates.find((t) => t.key === key);
   if (!template) throw notFound('Job template', key);
@@ -68,7 +69,7 @@ export async function createFromTemplate(db: Db, actor: string, connection: Conn
     derivedMappings: template.derivedMappings,
     filters: template.filters,
     dependsOn,
-    notifications: DEFAULT_NOTIFICATIONS,
+    notifications,
     lookbackSeconds: 300,
     outageBudgetSeconds: 21600,
     options: {},

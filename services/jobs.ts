@@ -5,7 +5,7 @@ import { connections, jobs, type JobRow, type NewJobRow } from '../db/schema.js'
 import { findConnector } from '../connectors/registry.js';
 import type { JobTemplate } from '../connectors/types.js';
 import { checkJobConfig, checkRunnable } from '../sync/plan.js';
-import type { DerivedMapping, FilterSpec, Mapping } from '../sync/types.js';
+import type { DerivedMapping, FilterSpec, Mapping, Notifications } from '../sync/types.js';
 import { badRequest, conflict, unprocessable, type ErrorDetail } from '../api/errors.js';
 import { loadObjectMetadata } from './metadata.js';
 import { unknownOptions } from '../connectors/job-options.js';
@@ -13,7 +13,12 @@ import { maskWebhookUrl } from './webhooks.js';
 
 export const DEFAULT_NOTIFICATIONS = { onSuccess: [], onFailure: [], webhookUrl: null };
 
-export function jobRowsFromTemplates(connectionId: string, templates: JobTemplate[], newJobId: () => string): NewJobRow[] {
+/** A new job tells whoever made it (their token's email, when API_TOKENS gives one) how its runs end. */
+export function notificationsFor(email: string | null | undefined): Notifications {
+  return email ? { onSuccess: [email], onFailure: [email], webhookUrl: null } : DEFAULT_NOTIFICATIONS;
+}
+
+export function jobRowsFromTemplates(connectionId: string, templates: JobTemplate[], newJobId: () => string, notifications: Notifications = DEFAULT_NOTIFICATIONS): NewJobRow[] {
   const ids = new Map(templates.map((t) => [t.key, newJobId()]));
   return templates.map((t) => ({
     id: ids.get(t.key)!,
@@ -26,7 +31,7 @@ export function jobRowsFromTemplates(connectionId: string, templates: JobTemplat
     derivedMappings: t.derivedMappings,
     filters: t.filters,
     dependsOn: t.dependsOn.map((key) => ids.get(key)!),
-    notifications: DEFAULT_NOTIFICATIONS,
+    notifications,
     outOfTheBox: true,
   }));
 }
@@ -130,6 +135,27 @@ export function assertLockedKept(before: JobRow, patch: { mappings?: Mapping[]; 
     for (const locked of before.filters.conditions.filter((c) => c.locked)) {
       const kept = patch.filters.conditions.find((c) => c.id === locked.id && c.field === locked.field && c.op === locked.op && JSON.stringify(c.value) === JSON.stringify(locked.value));
       if (!kept) problems.push({ path: '/filters', message: `the filter ${locked.id} (${locked.field} ${locked.op}) is locked by the connector and cannot be removed or changed` });
+    }
+  }
+  if (problems.length > 0) throw conflict('locked', problems.map((p) => p.message).join('; '), problems);
+}
+
+/**
+ * A mapping that fills the field another job's locked lookup matches on (Company Sync's
+ * px_account_id, which Company Person Sync finds companies by) is locked too: without it every
+ * record of that job would fail its lookup. 409 naming the job that depends on it.
+ */
+export async function assertLookupSourcesKept(db: Pick<Db, 'select'>, before: JobRow, next: JobRow): Promise<void> {
+  const others = await db.select({ name: jobs.name, derivedMappings: jobs.derivedMappings }).from(jobs).where(eq(jobs.connectionId, before.connectionId));
+  const problems: ErrorDetail[] = [];
+  for (const other of others) {
+    for (const lookup of other.derivedMappings.filter((d) => d.locked && d.object === before.targetObject)) {
+      for (const { field } of lookup.match) {
+        const fed = before.mappings.find((m) => m.target === field);
+        if (fed && !next.mappings.some((m) => m.target === field && m.source === fed.source)) {
+          problems.push({ path: '/mappings', message: `the mapping ${fed.source} → ${field} feeds the locked lookup of job "${other.name}" (${lookup.target} by ${field}) and cannot be removed or changed` });
+        }
+      }
     }
   }
   if (problems.length > 0) throw conflict('locked', problems.map((p) => p.message).join('; '), problems);

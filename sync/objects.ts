@@ -15,13 +15,15 @@ export interface FieldDef {
 }
 
 /**
- * Company Person rows hang off a Person that is resolved by email first; its mappings may name
- * the person's fields, which are written to the person record.
+ * Company Person rows hang off a Person that is resolved first, by the platform's Person
+ * Resolution Key (email unless an admin chose other person fields before the first person was
+ * written); its mappings may name the person's fields, which are written to the person record.
  */
 export interface PersonResolution {
   object: 'person';
   via: string;
-  key: string;
+  /** The Person Resolution Key: the person fields that identify a person, all of which must match. */
+  keys: string[];
   fields: string[];
   /**
    * What a row belongs to besides its person, most specific first. A row is one per person and
@@ -36,6 +38,9 @@ export interface ObjectDef {
   fields: FieldDef[];
   resolves?: PersonResolution;
 }
+
+/** The Person Resolution Key until an admin chooses another (services/person-key.ts). */
+export const DEFAULT_PERSON_KEY: readonly string[] = ['email'];
 
 const gsid: FieldDef = { name: 'gsid', type: 'gsid', label: 'GSID', standard: true, readOnly: true };
 const created: FieldDef = { name: 'created_at', type: 'datetime', label: 'Created Date', standard: true, readOnly: true };
@@ -94,7 +99,7 @@ export const STANDARD_OBJECTS: Record<string, ObjectDef> = {
     ],
     // Per instance when a job records instances: an instance can be re-linked to another company,
     // and its company persons must follow it rather than be left behind under the old company.
-    resolves: { object: 'person', via: 'person_id', key: 'email', fields: personFields.map((f) => f.name), scopes: ['instance_id', 'company_id'] },
+    resolves: { object: 'person', via: 'person_id', keys: [...DEFAULT_PERSON_KEY], fields: personFields.map((f) => f.name), scopes: ['instance_id', 'company_id'] },
   },
   company_instance: {
     name: 'company_instance',
@@ -121,14 +126,14 @@ export interface CustomFieldRow {
   label: string;
 }
 
-/** The full metadata of every object: standard fields plus the admins' custom fields. */
-export function buildObjectMetadata(custom: CustomFieldRow[]): Record<string, ObjectDef> {
+/** The full metadata of every object: standard fields plus the admins' custom fields, and the Person Resolution Key. */
+export function buildObjectMetadata(custom: CustomFieldRow[], personKey: readonly string[] = DEFAULT_PERSON_KEY): Record<string, ObjectDef> {
   const result: Record<string, ObjectDef> = {};
   for (const [name, def] of Object.entries(STANDARD_OBJECTS)) {
     const extra = custom
       .filter((c) => c.object === name)
       .map((c): FieldDef => ({ name: c.name, type: c.type as FieldType, label: c.label, standard: false }));
-    result[name] = { ...def, fields: [...def.fields, ...extra] };
+    result[name] = { ...def, fields: [...def.fields, ...extra], ...(def.resolves ? { resolves: { ...def.resolves, keys: [...personKey] } } : {}) };
   }
   return result;
 }

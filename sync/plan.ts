@@ -39,8 +39,8 @@ export interface SyncPlan {
   keyFields: FieldDef[];
   /** The key field that may be empty: what a company person belongs to (a person may have no company). */
   scopeField: FieldDef | null;
-  /** The person resolution key when the target resolves a person. */
-  personKey: FieldDef | null;
+  /** The Person Resolution Key's fields when the target resolves a person. */
+  personKey: FieldDef[] | null;
 }
 
 export interface PlanProblem {
@@ -93,8 +93,10 @@ export function checkJobConfig(job: JobConfig, meta: Record<string, ObjectDef>):
       problems.push({ path: `${path}/returnField`, message: `"${d.returnField}" is not a field of ${d.object}` });
     }
   });
-  if (object.resolves && !job.mappings.some((m) => m.target === object.resolves!.key)) {
-    problems.push({ path: '/mappings', message: `${object.name} records belong to a person found by ${object.resolves.key}: map a source field to "${object.resolves.key}"` });
+  for (const key of object.resolves?.keys ?? []) {
+    if (!job.mappings.some((m) => m.target === key)) {
+      problems.push({ path: '/mappings', message: `${object.name} records belong to a person found by the Person Resolution Key (${object.resolves!.keys.join(', ')}): map a source field to "${key}"` });
+    }
   }
   for (const message of validateFilterSpec(job.filters as never)) problems.push({ path: '/filters', message });
   return problems;
@@ -134,7 +136,7 @@ export function buildPlan(job: JobConfig, meta: Record<string, ObjectDef>): Sync
     return { object, person, modificationType: job.modificationType, fields, lookups, keyFields: keyMappings.map((k) => k.field), scopeField: null, personKey: null };
   }
   // A company person is one row per person and scope: the person comes from its resolution key.
-  const personKey = person!.fields.find((f) => f.name === object.resolves!.key)!;
+  const personKey = object.resolves.keys.map((key) => person!.fields.find((f) => f.name === key)!);
   const own = keyMappings.filter((k) => !k.onPerson).map((k) => k.field);
   const filled = new Set([...job.mappings.map((m) => m.target), ...job.derivedMappings.map((d) => d.target)]);
   const { scopes } = object.resolves;

@@ -92,7 +92,7 @@ function failure(source: Record<string, unknown>, sourceId: string | null, plan:
 export function sourceKeyValues(source: Record<string, unknown>, plan: SyncPlan): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const planned of plan.fields) {
-    if (plan.keyFields.includes(planned.field) || planned.field === plan.personKey) {
+    if (plan.keyFields.includes(planned.field) || plan.personKey?.includes(planned.field)) {
       result[planned.field.name] = getPath(source, planned.source!) ?? null;
     }
   }

@@ -127,16 +127,19 @@ describe('the audit log', () => {
   });
 
   it('records who deleted a job, with what it was', async () => {
-    expect((await api(stack, 'DELETE', `/v1/jobs/${companyPersonSync.id}`)).status).toBe(204);
-    const rows = await auditOf(`jobId=${companyPersonSync.id}`);
+    const files = await api<{ id: string }>(stack, 'POST', '/v1/connections', { connector: 'bulk-api', name: 'Files', config: {} });
+    const job = await api<JobDoc>(stack, 'POST', '/v1/jobs', { connectionId: files.body.id, name: 'Short-lived', source: { object: 'file' }, target: { object: 'company' }, mappings: [{ source: 'Id', target: 'px_account_id', upsertKey: true }] });
+    expect(job.status, job.text).toBe(201);
+    expect((await api(stack, 'DELETE', `/v1/jobs/${job.body.id}`)).status).toBe(204);
+    const rows = await auditOf(`jobId=${job.body.id}`);
     const deleted = rows.filter((r) => r.action === 'Delete');
     expect(deleted.length).toBeGreaterThan(0);
     expect(deleted.every((r) => r.who === 'alice')).toBe(true);
-    expect(deleted.find((r) => r.attribute === 'name')).toMatchObject({ oldValue: companyPersonSync.name, newValue: null });
+    expect(deleted.find((r) => r.attribute === 'name')).toMatchObject({ oldValue: 'Short-lived', newValue: null });
   });
 
   it('filters by connector and pages newest first without repeating an entry', async () => {
-    expect(await auditOf('connector=bulk-api')).toEqual([]);
+    expect(await auditOf('connector=s3')).toEqual([]);
     const noJobFilter = await api<{ error: { details: { path: string }[] } }>(stack, 'GET', `/v1/logs?type=connection&jobId=${companySync.id}`);
     expect(noJobFilter.status, 'the connection log is not filtered by job').toBe(400);
     expect(noJobFilter.body.error.details[0]!.path).toBe('querystring/jobId');

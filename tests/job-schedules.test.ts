@@ -17,13 +17,14 @@ describe('Job schedules are Temporal Schedules', () => {
   let stack: Stack;
   let companySync: JobDoc;
   let companyPersonSync: JobDoc;
+  let connectionId: string;
 
   const scheduleOf = (job: JobDoc) => stack.temporal.client.schedule.getHandle(`job:${job.id}:schedule`);
   const put = (job: JobDoc, schedule: unknown) => api<JobDoc & ApiError>(stack, 'PUT', `/v1/jobs/${job.id}/schedule`, schedule);
 
   beforeAll(async () => {
     stack = await startStack({ px: { accounts: 10, users: 20, seed: 2 } });
-    ({ companySync, companyPersonSync } = await connectPx(stack));
+    ({ connectionId, companySync, companyPersonSync } = await connectPx(stack));
   });
   afterAll(async () => stack?.stop());
 
@@ -76,11 +77,13 @@ describe('Job schedules are Temporal Schedules', () => {
     expect((await api<JobDoc>(stack, 'GET', `/v1/jobs/${companySync.id}`)).body.schedule).toBeNull();
   });
 
-  it('deleting a job deletes its schedule', async () => {
+  it('deleting a job deletes its schedule: an out-of-the-box job goes only with its connection', async () => {
     const scheduled = await put(companyPersonSync, { enabled: true, timezone: 'UTC', frequency: 'hourly', everyHours: 6 });
     expect(scheduled.status, scheduled.text).toBe(200);
     await scheduleOf(companyPersonSync).describe();
-    expect((await api(stack, 'DELETE', `/v1/jobs/${companyPersonSync.id}`)).status).toBe(204);
+    expect((await api(stack, 'DELETE', `/v1/jobs/${companyPersonSync.id}`)).status).toBe(409);
+    await scheduleOf(companyPersonSync).describe();
+    expect((await api(stack, 'DELETE', `/v1/connections/${connectionId}`)).status).toBe(204);
     await expect(scheduleOf(companyPersonSync).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
   });
 });

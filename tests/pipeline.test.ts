@@ -128,6 +128,8 @@ describe('The sync pipeline: filter, map, look up and upsert each record', () =>
         mappings: [
           { source: 'name', target: 'name', upsertKey: false },
           { source: 'industry', target: 'industry', upsertKey: true },
+          // Kept: Company Person Sync finds companies by it, so it cannot be removed.
+          { source: 'id', target: 'px_account_id', upsertKey: false },
         ],
       });
       const run = await syncAll(companySync);

@@ -5,7 +5,8 @@ import { ApiError } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    actor: { name: string; role: Role };
+    /** The token's owner; `email` when API_TOKENS gives one. */
+    actor: { name: string; role: Role; email: string | null };
   }
 }
 
@@ -41,7 +42,7 @@ export function registerAuth(app: FastifyInstance, tokens: ApiToken[]): void {
     const bearer = /^Bearer\s+(.+)$/i.exec(header);
     const token = bearer ? match(bearer[1]!.trim()) : undefined;
     if (!token) throw new ApiError(401, 'unauthorized', 'Send a valid API token as "Authorization: Bearer <token>".');
-    request.actor = { name: token.name, role: token.role };
+    request.actor = { name: token.name, role: token.role, email: token.email ?? null };
     // A route that changes nothing a viewer may not see (a preview) says so in its config.
     const viewerMayPost = (request.routeOptions.config as { viewerMayPost?: boolean } | undefined)?.viewerMayPost === true;
     if (request.method !== 'GET' && request.method !== 'HEAD' && token.role !== 'admin' && !viewerMayPost) {

@@ -4,7 +4,7 @@ import { desc, eq, lt } from 'drizzle-orm';
 import { connections, jobs } from '../../db/schema.js';
 import { connectorRegistry } from '../../connectors/registry.js';
 import { SynclineError } from '../../sync/errors.js';
-import { assertFixedKept, assertUrlSettingsAllowed, auditedConnection, connectorOrFail, createConnection, splitConfig, toConnectionDocument } from '../../services/connections.js';
+import { assertFixedKept, assertUrlSettingsAllowed, auditedConnection, connectorOrFail, createConnection, setConnectionStatus, splitConfig, toConnectionDocument } from '../../services/connections.js';
 import { recordAudit } from '../../services/audit.js';
 import { newId } from '../../services/ids.js';
 import { openSession } from '../../services/sessions.js';
@@ -13,7 +13,8 @@ import { assertJobsRemovable, removeJob } from '../../services/job-lifecycle.js'
 import { beginAuthorization, resetAuthorization, revokeGrantOf } from '../../services/authorization.js';
 import { createFromTemplate, listTemplates } from '../../services/job-templates.js';
 import { describedObjects, forgetObjects } from '../../services/source-objects.js';
-import { toJobDocument } from '../../services/jobs.js';
+import { notificationsFor, toJobDocument } from '../../services/jobs.js';
+import type { ConnectorSession } from '../../connectors/types.js';
 import { ApiError, conflict, notFound } from '../errors.js';
 import { IdParams, Page, PageQuery, errorResponses } from '../schemas/common.js';
 import { pageOf, decodeCursor } from '../paging.js';
@@ -107,7 +108,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const row = await createConnection(db, secrets, outbound, request.actor.name, newId('conn'), request.body, () => newId('job'));
+      const row = await createConnection(db, secrets, outbound, request.actor.name, newId('conn'), request.body, () => newId('job'), notificationsFor(request.actor.email));
       return reply.status(201).send(toConnectionDocument(row));
     },
   );
@@ -176,16 +177,42 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.status(204).send(null);
   });
 
-  app.post('/connections/:id/test', { schema: { summary: 'Test that the source accepts the connection', params: IdParams, response: { 200: TestAnswer, ...errorResponses } } }, async (request) => {
-    const row = await load(request.params.id);
+  /** What a test of a session answers; a source's refusal is an answer, not an error of the API. */
+  const testSession = async (open: () => Promise<ConnectorSession>) => {
     try {
-      const session = await openSession(db, secrets, outbound, row.id);
-      const details = await session.test();
+      const details = await (await open()).test();
       return details ? { ok: true, details } : { ok: true };
     } catch (error) {
       if (error instanceof SynclineError) return { ok: false, error: { code: error.code, message: error.message } };
       throw error;
     }
+  };
+
+  app.post(
+    '/connections/test',
+    {
+      schema: {
+        summary: 'Test settings before a connection is made (nothing is stored)',
+        description: 'The settings of POST /v1/connections, checked the same way (400 naming a field), then tried against the source: answers as POST /v1/connections/:id/test does. Connections that need authorization (OAuth) can only be tested once authorized.',
+        body: Type.Object({ connector: Type.String({ minLength: 1, maxLength: 100 }), config: Type.Record(Type.String(), Type.Unknown(), { default: {} }) }, { additionalProperties: false }),
+        response: { 200: TestAnswer, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const connector = connectorOrFail(request.body.connector);
+      const { settings, secrets: given } = splitConfig(connector, request.body.config, false);
+      await assertUrlSettingsAllowed(connector, outbound, settings);
+      return testSession(async () => connector.open({ config: settings, secrets: given }, { sql: database.sql, outbound }));
+    },
+  );
+
+  app.post('/connections/:id/test', { schema: { summary: 'Test that the source accepts the connection; its status follows the answer', params: IdParams, response: { 200: TestAnswer, ...errorResponses } } }, async (request) => {
+    const row = await load(request.params.id);
+    const answer = await testSession(() => openSession(db, secrets, outbound, row.id));
+    // The connection's status says what the last test (or run) found, for the connection log and lists.
+    if (answer.ok) await setConnectionStatus(db, row.id, 'active', null, request.actor.name);
+    else if (answer.error && row.status !== 'needs_authorization') await setConnectionStatus(db, row.id, 'error', answer.error.message, request.actor.name);
+    return answer;
   });
 
   const assertAuthorized = (row: typeof connections.$inferSelect) => {
@@ -279,7 +306,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const row = await load(request.params.id);
-      const job = await createFromTemplate(db, request.actor.name, row, request.params.key, newId('job'));
+      const job = await createFromTemplate(db, request.actor.name, row, request.params.key, newId('job'), notificationsFor(request.actor.email));
       return reply.status(201).send(toJobDocument(job));
     },
   );

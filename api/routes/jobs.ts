@@ -7,7 +7,7 @@ import { connections, jobState, jobs, runs, type JobRow } from '../../db/schema.
 import { findConnector } from '../../connectors/registry.js';
 import { recordAudit, type AuditChange } from '../../services/audit.js';
 import { newId } from '../../services/ids.js';
-import { DEFAULT_NOTIFICATIONS, applyJobPatch, assertRunnable, auditedJob, keepLockFlags, toJobDocument, validateJob } from '../../services/jobs.js';
+import { applyJobPatch, notificationsFor, assertLookupSourcesKept, assertRunnable, auditedJob, keepLockFlags, toJobDocument, validateJob } from '../../services/jobs.js';
 import { assertJobsRemovable, queueClientRun, removeJob } from '../../services/job-lifecycle.js';
 import { REPLAYED_HEADER, idempotent, keyedRequest } from '../../services/idempotency.js';
 import { toRunDocument } from '../../services/runs.js';
@@ -16,7 +16,7 @@ import { workflowIds } from '../../temporal/names.js';
 import { deleteJobSchedule, upsertJobSchedule, validateSchedule } from '../../temporal/schedules.js';
 import { resetWatermarkUpdate, stateQuery, type JobStateView, type TriggerRequest, type WatermarkReset } from '../../workflows/types.js';
 import type { Schedule } from '../../sync/types.js';
-import { badRequest, notFound, unprocessable } from '../errors.js';
+import { badRequest, conflict, notFound, unprocessable } from '../errors.js';
 import { checkedWindow } from '../windows.js';
 import { decodeCursor, decodeIntegerCursor, pageOf } from '../paging.js';
 import { IdParams, Page, PageQuery, errorResponses } from '../schemas/common.js';
@@ -75,7 +75,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
       throw unprocessable('custom_jobs_not_allowed', `${connector?.name ?? connection.connector} connections only have their out-of-the-box jobs; edit those instead of creating a custom job.`);
     }
     const strip = <T extends { locked?: boolean }>(items: T[]) => keepLockFlags(items, [], () => false);
-    const notifications = body.notifications ?? DEFAULT_NOTIFICATIONS;
+    const notifications = body.notifications ?? notificationsFor(request.actor.email);
     const webhook = await webhookChange(services.secrets, services.outbound, null, notifications.webhookUrl);
     const row: JobRow = {
       id: newId('job'),
@@ -114,6 +114,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
       ...applyJobPatch(before, patch),
       ...(patch.notifications && webhook ? { notifications: { ...patch.notifications, webhookUrl: webhook.display }, webhook: webhook.sealed } : {}),
     };
+    if (patch.mappings) await assertLookupSourcesKept(db, before, next);
     const after = await db.transaction(async (tx) => {
       // Dependency edits one at a time: two checked side by side could each pass and form a cycle
       // (A on B, B on A) in which both jobs wait for each other for good.
@@ -129,6 +130,12 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/jobs/:id', { schema: { summary: 'Delete a job and its schedule', params: IdParams, response: { 204: Type.Null(), ...errorResponses } } }, async (request, reply) => {
     const job = await load(request.params.id);
+    if (job.outOfTheBox) {
+      throw conflict(
+        'out_of_the_box',
+        `Job "${job.name}" comes with its connection, which always has it; nothing was deleted. To stop it, remove its schedule (DELETE /v1/jobs/${job.id}/schedule) or take it out of its chains; its optional mappings can be removed. Deleting the connection deletes its jobs.`,
+      );
+    }
     await assertJobsRemovable(db, [job]);
     await removeJob(services, request.actor.name, job);
     return reply.status(204).send(null);

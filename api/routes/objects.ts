@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { customFields } from '../../db/schema.js';
 import { loadObjectMetadata } from '../../services/metadata.js';
 import { recordAudit } from '../../services/audit.js';
+import { choosePersonKey, personKeyView } from '../../services/person-key.js';
 import { CUSTOM_FIELD_PATTERN, columnTypeOf, objectDef } from '../../sync/objects.js';
 import { convertValue } from '../../sync/convert.js';
 import { FIELD_TYPES, type FieldType } from '../../sync/types.js';
@@ -27,6 +28,26 @@ export const objectRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const meta = await loadObjectMetadata(db);
     return { items: Object.values(meta).map((o) => ({ name: o.name, label: o.label, fields: o.fields.map((f) => ({ name: f.name, type: f.type, label: f.label, standard: f.standard })) })), nextCursor: null };
   });
+
+  const PersonKey = Type.Object({
+    fields: Type.Array(Type.String(), { description: 'the person fields that identify a person, all of which must match (email is compared without case)' }),
+    locked: Type.Boolean({ description: 'true once persons exist: the key resolved them and can no longer change' }),
+  });
+
+  app.get('/objects/person/resolution-key', { schema: { summary: 'The Person Resolution Key: the person fields that make two records one person', response: { 200: PersonKey, ...errorResponses } } }, async () => personKeyView(db));
+
+  app.put(
+    '/objects/person/resolution-key',
+    {
+      schema: {
+        summary: 'Choose the Person Resolution Key, before the first person is written (409 after)',
+        description: 'One to four person fields (standard or custom), email by default. Company Person jobs then find, insert and count persons by them, and a unique index on them keeps one person per key. Each company person job must map a source field to each of them.',
+        body: Type.Object({ fields: Type.Array(Type.String({ minLength: 1, maxLength: 63 }), { minItems: 1, maxItems: 4 }) }, { additionalProperties: false }),
+        response: { 200: PersonKey, ...errorResponses },
+      },
+    },
+    async (request) => choosePersonKey(db, request.actor.name, request.body.fields),
+  );
 
   app.post(
     '/objects/:object/fields',
