@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PxClient } from '../connectors/gainsight-px/client.js';
+import { MAX_ANSWER_BYTES, PxClient } from '../connectors/gainsight-px/client.js';
 import { gainsightPx } from '../connectors/gainsight-px/index.js';
 import { pushdownFilters } from '../connectors/gainsight-px/pushdown.js';
 import { DEFAULT_BASE_TIME, startPxSimulator, type PxSimulator } from '../connectors/gainsight-px/simulator/index.js';
@@ -211,6 +211,15 @@ describe('the PX client against answers the simulator does not give', () => {
     const error = await failureOf(new PxClient(url, KEY, OUTBOUND).list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
     expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', retryable: true });
     expect(error.message).toContain('/accounts could not be read');
+    body = '{"message":"no"}';
+  });
+
+  it('refuses a page larger than 16 MB, for good, saying to lower the page size (a worker would parse it whole)', async () => {
+    status = 200;
+    body = JSON.stringify({ accounts: [{ id: 'acc-1', name: 'x'.repeat(MAX_ANSWER_BYTES) }], scrollId: null });
+    const error = await failureOf(new PxClient(url, KEY, OUTBOUND).list('accounts', { pageSize: 10, scrollId: null, filters: [] }));
+    expect(error).toMatchObject({ code: 'SOURCE_REQUEST_REJECTED', retryable: false });
+    expect(error.message).toContain("/accounts is larger than 16 MB; lower the job's pageSize option");
     body = '{"message":"no"}';
   });
 

@@ -20,6 +20,8 @@ export const PX_MAX_PAGE_SIZE = 1000;
 
 const SOURCE = 'Gainsight PX';
 const REQUEST_TIMEOUT_MS = 30_000;
+/** The largest answer read: a page of 1,000 users is 1 to 2 MB. */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 /** A person is waiting on a connection test: one try, and not for long. */
 const PROBE_TIMEOUT_MS = 10_000;
 /** Short in-process retries absorb blips; longer outages are left to the workflow's retry policy. */
@@ -110,8 +112,9 @@ export class PxClient {
       throw error;
     }
     if (response.ok) {
+      const text = await boundedText(response, MAX_ANSWER_BYTES, path);
       try {
-        return await response.json();
+        return JSON.parse(text) as unknown;
       } catch {
         throw sourceUnavailable(SOURCE, `the answer to ${path.split('?')[0]} could not be read`);
       }
@@ -128,6 +131,28 @@ export class PxClient {
     }
     throw sourceRequestRejected(SOURCE, `it answered ${response.status}`);
   }
+}
+
+/**
+ * The body, unless it grows past `max` bytes: a page is bounded by bytes as well as records, since
+ * a thousand records with large attributes would otherwise be parsed whole in a worker's bounded
+ * heap. Too large is the same on every retry, so it fails the run and says what to change.
+ */
+async function boundedText(response: Response, max: number, path: string): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body?.getReader();
+  for (;;) {
+    const next = await reader?.read();
+    if (!next || next.done) break;
+    size += next.value.byteLength;
+    if (size > max) {
+      await reader!.cancel();
+      throw sourceRequestRejected(SOURCE, `the answer to ${path.split('?')[0]} is larger than ${max / 1024 / 1024} MB; lower the job's pageSize option (1 to ${PX_MAX_PAGE_SIZE}) so that a page fits`);
+    }
+    chunks.push(next.value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Retry-After is either seconds or an HTTP date; anything else is ignored. */
