@@ -250,9 +250,10 @@ describe('Job chains run their jobs one after the other', () => {
     expect(connectionRefused.status, connectionRefused.text).toBe(409);
     expect((await api(stack, 'GET', `/v1/connections/${connectionId}`)).status).toBe(200);
 
-    // Out of the chain, a job can go; and with the chain gone, its connection and the jobs on it.
+    // Out of the chain, the job is no longer in use (an out-of-the-box job still goes only with its
+    // connection); with the chain gone, the connection and the jobs on it go.
     expect((await api(stack, 'PATCH', `/v1/job-chains/${id}`, { jobIds: [companySync.id] })).status).toBe(200);
-    expect((await api(stack, 'DELETE', `/v1/jobs/${companyPersonSync.id}`)).status).toBe(204);
+    expect((await api<ApiError>(stack, 'DELETE', `/v1/jobs/${companyPersonSync.id}`)).body.error.code).toBe('out_of_the_box');
     expect((await api(stack, 'DELETE', `/v1/job-chains/${id}`)).status).toBe(204);
     expect((await api(stack, 'DELETE', `/v1/connections/${connectionId}`)).status).toBe(204);
     expect((await api(stack, 'GET', `/v1/jobs/${companySync.id}`)).status).toBe(404);

@@ -130,13 +130,13 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/jobs/:id', { schema: { summary: 'Delete a job and its schedule', params: IdParams, response: { 204: Type.Null(), ...errorResponses } } }, async (request, reply) => {
     const job = await load(request.params.id);
+    await assertJobsRemovable(db, [job]);
     if (job.outOfTheBox) {
       throw conflict(
         'out_of_the_box',
         `Job "${job.name}" comes with its connection, which always has it; nothing was deleted. To stop it, remove its schedule (DELETE /v1/jobs/${job.id}/schedule) or take it out of its chains; its optional mappings can be removed. Deleting the connection deletes its jobs.`,
       );
     }
-    await assertJobsRemovable(db, [job]);
     await removeJob(services, request.actor.name, job);
     return reply.status(204).send(null);
   });
