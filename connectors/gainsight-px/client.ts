@@ -11,6 +11,7 @@ import {
   sourceUnavailable,
 } from '../../sync/errors.js';
 import { CouldNotConnect, OutboundRefused, type Destination, type Outbound } from '../../services/outbound.js';
+import { retryAfterMs } from '../retry-after.js';
 
 export const PX_REGIONS = { us: 'https://api.aptrinsic.com/v1', eu: 'https://api-eu.aptrinsic.com/v1', us2: 'https://api-us2.aptrinsic.com/v1' } as const;
 export type PxRegion = keyof typeof PX_REGIONS;
@@ -155,11 +156,3 @@ async function boundedText(response: Response, max: number, path: string): Promi
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Retry-After is either seconds or an HTTP date; anything else is ignored. */
-export function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}

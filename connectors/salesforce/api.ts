@@ -5,7 +5,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuthorizationGrant, GrantKeeper } from '../types.js';
 import { invalidConfiguration, SynclineError, sourceRequestRejected, sourceUnavailable } from '../../sync/errors.js';
-import { retryAfterMs, send, SOURCE } from './http.js';
+import { send, SOURCE } from './http.js';
+import { retryAfterMs } from '../retry-after.js';
 import type { Outbound } from '../../services/outbound.js';
 import type { Headers, Response } from 'undici';
 import { GrantRefused, type SalesforceOAuth, type TokenAnswer } from './oauth.js';

@@ -6,7 +6,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { importPKCS8, SignJWT } from 'jose';
 import { invalidConfiguration, SynclineError, sourceRequestRejected, sourceUnavailable } from '../../sync/errors.js';
 import { instanceOriginOf } from './hosts.js';
-import { addressOf, retryAfterMs, send, SOURCE } from './http.js';
+import { addressOf, send, SOURCE } from './http.js';
+import { retryAfterMs } from '../retry-after.js';
 import type { Outbound } from '../../services/outbound.js';
 
 const TOKEN_TIMEOUT_MS = 30_000;
