@@ -1,5 +1,5 @@
-// `npm run bench [-- --users N] [--rounds R] [--profile]`: Syncline's throughput and footprint on
-// the real stack.
+// `npm run bench [-- --users N] [--rounds R] [--profile] [--peer dlt]`: Syncline's throughput and
+// footprint on the real stack, and beside it, with --peer dlt, the same job done by dlt.
 //
 // 1. End to end: Import Now of Company Sync (key px_account_id), then of Company Person Sync over
 //    N users and N/20 accounts, then Import Now again with nothing changed, all through the API,
@@ -10,6 +10,11 @@
 //    Sync again from empty targets) and their medians are the figures: on a small shared machine
 //    a single pair can differ by 30% either way.
 // 4. The database's ceiling: the rows of 3 written again with the engine's statement shape.
+// 5. With --peer dlt, in every round after 1 and 3: Company Person Sync as a dlt pipeline
+//    (scripts/peers/dlt_company_person.py, installed into .tools/dlt on first use) on the same
+//    simulator data, reading the companies 1 wrote, into a database of its own; its persons,
+//    company persons and failures must equal Syncline's, or the bench fails. Its median, the ratio
+//    Syncline / dlt, the CPU each side used and what each does that the other does not are printed.
 //
 // Progress goes to stderr; stdout gets a table and, as its last line, the figures as JSON.
 // N comes from --users, else BENCH_USERS, else 1,000,000. The worker runs compiled (as
@@ -26,9 +31,10 @@ import { peakRssMb, ROOT, spawnTs } from './harness/children.js';
 import type { runDirect } from './harness/direct.js';
 import { call, connectPx, importNow, waitForRun, type RunDoc } from './harness/flow.js';
 import { measureHistories } from './harness/histories.js';
+import { checkSameWork, FAIRNESS_NOTES, installDlt, peerWritten, runDltPeer, synclineWritten, WORK_DIFFERENCES, type PeerRun } from './harness/peer-dlt.js';
 import { readAllUsers } from './harness/source.js';
 import { buildWorker, DEPLOYED_WORKER_FLAGS } from './harness/worker.js';
-import { dropDatabase, freshDatabase, startHarnessStack, type HarnessStack } from './harness/stack.js';
+import { dropDatabase, emptyDatabase, freshDatabase, startHarnessStack, type HarnessStack } from './harness/stack.js';
 
 const argv = process.argv.slice(2);
 const users = positiveInteger(argv, 'users', 'BENCH_USERS', 1_000_000);
@@ -40,6 +46,9 @@ const workerFlags = (optionValue(argv, 'worker-flags') ?? DEPLOYED_WORKER_FLAGS.
 const NOOP_REPEATS = 3;
 /** End to end and direct, alternately, this many times each; the figures are their medians. */
 const rounds = positiveInteger(argv, 'rounds', 'BENCH_ROUNDS', 1);
+/** A peer that does the same job beside Syncline; dlt is the one there is. */
+const peer = optionValue(argv, 'peer');
+if (peer !== undefined && peer !== 'dlt') throw new Error(`--peer ${peer}: the peer the bench knows is dlt (--peer dlt)`);
 /** Generous: a slow machine may take an hour over a million users. */
 const RUN_TIMEOUT_MS = 3 * 3600_000;
 
@@ -60,6 +69,7 @@ async function timedImportNow(stack: HarnessStack, jobId: string, what: string, 
 
 async function main(): Promise<void> {
   log(`${users} users, ${accounts} accounts; ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
+  if (peer) await installDlt(log);
   const stack = await startHarnessStack({ database: 'syncline_bench', px: { users, accounts, seed: 1 }, log });
   try {
     const profileDir = join(ROOT, '.data', 'profiles');
@@ -82,6 +92,7 @@ async function main(): Promise<void> {
     const cpu = () => cpuSeconds({ worker: worker.pid, simulator: stack.sim.child.pid });
     const e2eRounds: { ms: number; cpu: CpuParts | null; run: RunDoc }[] = [];
     const directRounds: { ms: number; processCpuSeconds: number }[] = [];
+    const peerRounds: PeerRun[] = [];
     let directUrl = '';
     // Rounds alternate end to end and direct, so that whatever else the machine goes through
     // (checkpoints, a neighbour's load) falls on both; the medians are compared.
@@ -110,9 +121,29 @@ async function main(): Promise<void> {
       }
       log(`direct Company Person Sync: ${(direct.companyPersonSync.ms / 1000).toFixed(2)} s; the direct process used ${directCpuSeconds} s of CPU in all`);
       directRounds.push({ ms: direct.companyPersonSync.ms, processCpuSeconds: directCpuSeconds });
+
+      if (peer) {
+        log('peer: Company Person Sync as a dlt pipeline, reading the companies end to end wrote, into syncline_bench_peer');
+        const peerUrl = await emptyDatabase('syncline_bench_peer');
+        await checkpoint();
+        const peerRun = await runDltPeer({
+          pxUrl: stack.sim.url,
+          pxKey: stack.sim.apiKey,
+          companiesUrl: stack.databaseUrl,
+          databaseUrl: peerUrl,
+          simulatorPid: stack.sim.child.pid,
+          timeoutMs: RUN_TIMEOUT_MS,
+        });
+        if (peerRun.fetched !== users) throw new Error(`the dlt peer fetched ${peerRun.fetched} users of ${users}`);
+        checkSameWork(await synclineWritten(stack.databaseUrl, e2e.run.counts.failed), await peerWritten(peerUrl));
+        const steps = Object.entries(peerRun.steps).map(([step, t]) => `${step} ${(t.ms / 1000).toFixed(2)} s`).join(', ');
+        log(`peer: ${(peerRun.ms / 1000).toFixed(2)} s (${steps}; the process ${(peerRun.processMs / 1000).toFixed(2)} s), CPU s ${JSON.stringify(peerRun.cpu)}; rows equal Syncline's`);
+        peerRounds.push(peerRun);
+      }
     }
     const companyPerson = [...e2eRounds].sort((a, b) => a.ms - b.ms)[Math.floor(e2eRounds.length / 2)]!;
     const directMs = median(directRounds.map((d) => d.ms));
+    const peerRun = peerRounds.length > 0 ? [...peerRounds].sort((a, b) => a.ms - b.ms)[Math.floor(peerRounds.length / 2)]! : null;
 
     const noops: number[] = [];
     for (let i = 0; i < NOOP_REPEATS; i++) {
@@ -135,6 +166,7 @@ async function main(): Promise<void> {
     const ceiling = await measureCeiling(directUrl, ceilingUrl, users);
     await dropDatabase('syncline_bench_ceiling');
     await dropDatabase('syncline_bench_direct');
+    if (peer) await dropDatabase('syncline_bench_peer');
 
     const runHistories = histories.filter((h) => h.workflowId.includes(':run:'));
     const cpsHistory = runHistories.find((h) => h.workflowId === companyPerson.run.workflowId);
@@ -169,6 +201,22 @@ async function main(): Promise<void> {
       e2eCpuSeconds: companyPerson.cpu,
       directProcessCpuSeconds: directRounds.map((r) => r.processCpuSeconds),
       e2eMachineBusy: companyPerson.cpu ? Number((Object.values(companyPerson.cpu).reduce((a, b) => a + b, 0) / ((cpus().length * companyPerson.ms) / 1000)).toFixed(2)) : null,
+      // The peer's median round: its time, the CPU it used, Syncline end to end / the peer.
+      peer: peerRun
+        ? {
+            name: `dlt ${peerRun.dlt}`,
+            pyarrow: peerRun.pyarrow,
+            ms: Math.round(peerRun.ms),
+            recordsPerSec: perSecond(users, peerRun.ms),
+            roundsMs: peerRounds.map((r) => Math.round(r.ms)),
+            processMs: Math.round(peerRun.processMs),
+            stepsMs: Object.fromEntries(Object.entries(peerRun.steps).map(([step, t]) => [step, Math.round(t.ms)])),
+            cpuSeconds: peerRun.cpu,
+            ratio: Number((perSecond(users, companyPerson.ms) / perSecond(users, peerRun.ms)).toFixed(3)),
+            filtered: peerRun.filtered,
+            failed: peerRun.failed,
+          }
+        : null,
     };
     printTable(figures, histories.length);
     console.log(JSON.stringify(figures));
@@ -196,10 +244,60 @@ function printTable(f: Record<string, unknown>, histories: number): void {
     for (const [part, seconds] of Object.entries(cpu)) rows.push([`CPU during the Company Person run: ${part}`, `${seconds.toFixed(1)} s`, '']);
     rows.push(['machine busy during it (CPU s / cores × wall s)', `${Math.round(Number(f.e2eMachineBusy) * 100)} %`, '']);
   }
-  const width = Math.max(...rows.map((r) => r[0].length));
-  const valueWidth = Math.max(...rows.map((r) => r[1].length));
   console.log(`Syncline benchmark, ${f.date}, ${f.machine}`);
-  for (const [name, value, note] of rows) console.log(`  ${name.padEnd(width)}  ${value.padStart(valueWidth)}  ${note}`);
+  printColumns(rows, [false, true, false]);
+  if (f.peer) printPeer(f as unknown as { records: number; rounds: number; e2eMs: number; e2eRecordsPerSec: number; e2eCpuSeconds: CpuParts | null; peer: Peer });
+}
+
+type Peer = {
+  name: string;
+  pyarrow: string;
+  ms: number;
+  recordsPerSec: number;
+  roundsMs: number[];
+  processMs: number;
+  stepsMs: Record<string, number>;
+  cpuSeconds: PeerRun['cpu'];
+  ratio: number;
+};
+
+/** Syncline end to end and the peer side by side, then what each does that the other does not. */
+function printPeer(f: { records: number; rounds: number; e2eMs: number; e2eRecordsPerSec: number; e2eCpuSeconds: CpuParts | null; peer: Peer }): void {
+  const p = f.peer;
+  const cpu = f.e2eCpuSeconds;
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  const s = (seconds: number) => `${seconds.toFixed(1)} s`;
+  const syncline = cpu ? sum(Object.values(cpu)) : null;
+  const peerCpu = sum(Object.values(p.cpuSeconds));
+  const perRecord = (seconds: number) => `${Math.round((seconds * 1e6) / f.records)} µs`;
+  const medians = f.rounds > 1 ? `, medians of ${f.rounds} rounds (dlt ${JSON.stringify(p.roundsMs)} ms)` : ', one round';
+  console.log(`\nSyncline and its peer on the same ${f.records} users${medians}`);
+  printColumns(
+    [
+      ['', 'Syncline end to end', `${p.name} (pyarrow ${p.pyarrow}; csv via COPY; merge)`],
+      ['records/s', String(f.e2eRecordsPerSec), String(p.recordsPerSec)],
+      ['Syncline / peer', String(p.ratio), ''],
+      ['wall time', `${f.e2eMs} ms`, `${p.ms} ms (${Object.entries(p.stepsMs).map(([step, ms]) => `${step} ${ms}`).join(', ')}); with Python's start ${p.processMs} ms`],
+      ['CPU: the pipeline\'s process', cpu ? `worker ${s(cpu.worker)}` : '', `dlt ${s(p.cpuSeconds.dlt)}`],
+      ['CPU: PostgreSQL', cpu ? s(cpu.postgres) : '', s(p.cpuSeconds.postgres)],
+      ['CPU: PX simulator', cpu ? s(cpu.simulator) : '', s(p.cpuSeconds.simulator)],
+      ['CPU: Temporal, API and polling', cpu ? s(cpu.temporal + cpu.api) : '', 'none'],
+      ['CPU in all (per record)', syncline === null ? '' : `${s(syncline)} (${perRecord(syncline)})`, `${s(peerCpu)} (${perRecord(peerCpu)})`],
+    ],
+    [false, true, false],
+  );
+  console.log('\nWhat each side does that the other does not');
+  printColumns([['', 'Syncline', 'the dlt pipeline'], ...WORK_DIFFERENCES], [false, false, false]);
+  console.log('\nWhere the comparison is not even');
+  for (const note of FAIRNESS_NOTES) console.log(`  - ${note}`);
+}
+
+function printColumns(rows: string[][], alignRight: boolean[]): void {
+  const widths = alignRight.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  for (const row of rows) {
+    const cells = row.map((cell, i) => (i === row.length - 1 ? cell : alignRight[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)));
+    console.log(`  ${cells.join('  ')}`.trimEnd());
+  }
 }
 
 await main();

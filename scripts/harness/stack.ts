@@ -57,6 +57,18 @@ export async function freshDatabase(name: string, adminUrl = ADMIN_URL): Promise
   return url;
 }
 
+/** Drops and recreates a database with nothing in it: for a peer that makes its own tables. */
+export async function emptyDatabase(name: string, adminUrl = ADMIN_URL): Promise<string> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
+  try {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return databaseUrlFor(name, adminUrl);
+}
+
 export async function dropDatabase(name: string, adminUrl = ADMIN_URL): Promise<void> {
   const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
   try {
