@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { serverCpuSeconds } from '../scripts/harness/cpu.js';
 import { expectationOf } from '../scripts/harness/expectations.js';
 import { checkSameWork, installDlt, peerWritten, runDltPeer, synclineWritten, type PeerRun } from '../scripts/harness/peer-dlt.js';
 import { dropDatabase, emptyDatabase } from '../scripts/harness/stack.js';
@@ -81,4 +82,14 @@ it('the bench fails loudly when the peer wrote fewer rows, other content or othe
   } finally {
     await sql.end();
   }
+});
+
+it("PostgreSQL's CPU counts the connections that ended meanwhile, as the peer's all do before it is measured", async () => {
+  const before = serverCpuSeconds().postgres;
+  const sql = postgres(peerUrl, { max: 1, onnotice: () => undefined });
+  await sql`select count(*) from generate_series(1, 3000000)`;
+  await sql.end();
+  // Its backend is gone now; the postmaster reaped it and holds its CPU time.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect(serverCpuSeconds().postgres - before).toBeGreaterThan(0.2);
 });

@@ -9,19 +9,24 @@ const TICKS_PER_SECOND = 100;
 export interface CpuParts {
   worker: number;
   simulator: number;
-  /** Every PostgreSQL process: backends, WAL writer, checkpointer, autovacuum. */
+  /** Every PostgreSQL process: backends, WAL writer, checkpointer, autovacuum, and those that ended meanwhile. */
   postgres: number;
   temporal: number;
   /** The benchmark's own process: the API and the polling of the run. */
   api: number;
 }
 
-function ticksOf(pid: number | string): number {
+/**
+ * A process's user and system ticks; with `reaped`, also those of its children that ended and
+ * that it waited for (cutime, cstime): a server's connections that close during a run (a peer's,
+ * a parallel query's workers) took their CPU with them otherwise.
+ */
+function ticksOf(pid: number | string, reaped = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which is in parentheses and may hold spaces.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    return Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
   } catch (error) {
     // A process that ended between listing /proc and reading it has nothing more to count.
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH') return 0;
@@ -43,14 +48,17 @@ export function processCpuSeconds(pid: number): number {
   return ticksOf(pid) / TICKS_PER_SECOND;
 }
 
-/** Seconds of CPU so far of every PostgreSQL and every Temporal process, found by command name. */
+/**
+ * Seconds of CPU so far of every PostgreSQL and every Temporal process, found by command name,
+ * with the children they reaped: PostgreSQL's postmaster reaps each backend that ends.
+ */
 export function serverCpuSeconds(): { postgres: number; temporal: number } {
   let postgres = 0;
   let temporal = 0;
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     const comm = commOf(pid);
-    if (comm === 'postgres') postgres += ticksOf(pid);
-    else if (comm === 'temporal') temporal += ticksOf(pid);
+    if (comm === 'postgres') postgres += ticksOf(pid, true);
+    else if (comm === 'temporal') temporal += ticksOf(pid, true);
   }
   return { postgres: postgres / TICKS_PER_SECOND, temporal: temporal / TICKS_PER_SECOND };
 }
