@@ -31,7 +31,7 @@ import { peakRssMb, ROOT, spawnTs } from './harness/children.js';
 import type { runDirect } from './harness/direct.js';
 import { call, connectPx, importNow, waitForRun, type RunDoc } from './harness/flow.js';
 import { measureHistories } from './harness/histories.js';
-import { checkSameWork, FAIRNESS_NOTES, installDlt, peerWritten, runDltPeer, synclineWritten, WORK_DIFFERENCES, type PeerRun } from './harness/peer-dlt.js';
+import { checkSameWork, FAIRNESS_NOTES, installDlt, peerWritten, runDltPeer, synclineWritten, WORK_DIFFERENCES, type PeerRun, type Written } from './harness/peer-dlt.js';
 import { readAllUsers } from './harness/source.js';
 import { buildWorker, DEPLOYED_WORKER_FLAGS } from './harness/worker.js';
 import { dropDatabase, emptyDatabase, freshDatabase, startHarnessStack, type HarnessStack } from './harness/stack.js';
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     const cpu = () => cpuSeconds({ worker: worker.pid, simulator: stack.sim.child.pid });
     const e2eRounds: { ms: number; cpu: CpuParts | null; run: RunDoc }[] = [];
     const directRounds: { ms: number; processCpuSeconds: number }[] = [];
-    const peerRounds: PeerRun[] = [];
+    const peerRounds: (PeerRun & { written: Written })[] = [];
     let directUrl = '';
     // Rounds alternate end to end and direct, so that whatever else the machine goes through
     // (checkpoints, a neighbour's load) falls on both; the medians are compared.
@@ -135,10 +135,11 @@ async function main(): Promise<void> {
           timeoutMs: RUN_TIMEOUT_MS,
         });
         if (peerRun.fetched !== users) throw new Error(`the dlt peer fetched ${peerRun.fetched} users of ${users}`);
-        checkSameWork(await synclineWritten(stack.databaseUrl, e2e.run.counts.failed), await peerWritten(peerUrl));
+        const written = await peerWritten(peerUrl);
+        checkSameWork(await synclineWritten(stack.databaseUrl, e2e.run.counts.failed), written);
         const steps = Object.entries(peerRun.steps).map(([step, t]) => `${step} ${(t.ms / 1000).toFixed(2)} s`).join(', ');
         log(`peer: ${(peerRun.ms / 1000).toFixed(2)} s (${steps}; the process ${(peerRun.processMs / 1000).toFixed(2)} s), CPU s ${JSON.stringify(peerRun.cpu)}; rows equal Syncline's`);
-        peerRounds.push(peerRun);
+        peerRounds.push({ ...peerRun, written });
       }
     }
     const companyPerson = [...e2eRounds].sort((a, b) => a.ms - b.ms)[Math.floor(e2eRounds.length / 2)]!;
@@ -212,6 +213,8 @@ async function main(): Promise<void> {
             processMs: Math.round(peerRun.processMs),
             stepsMs: Object.fromEntries(Object.entries(peerRun.steps).map(([step, t]) => [step, Math.round(t.ms)])),
             cpuSeconds: peerRun.cpu,
+            peakRssMB: Math.round(peerRun.peakRssMB),
+            rows: { person: peerRun.written.person.rows, companyPerson: peerRun.written.companyPerson.rows, failed: peerRun.written.failed },
             ratio: Number((perSecond(users, companyPerson.ms) / perSecond(users, peerRun.ms)).toFixed(3)),
             filtered: peerRun.filtered,
             failed: peerRun.failed,
@@ -246,23 +249,33 @@ function printTable(f: Record<string, unknown>, histories: number): void {
   }
   console.log(`Syncline benchmark, ${f.date}, ${f.machine}`);
   printColumns(rows, [false, true, false]);
-  if (f.peer) printPeer(f as unknown as { records: number; rounds: number; e2eMs: number; e2eRecordsPerSec: number; e2eCpuSeconds: CpuParts | null; peer: Peer });
+  if (f.peer) printPeer(f as unknown as PeerFigures);
 }
 
-type Peer = {
-  name: string;
-  pyarrow: string;
-  ms: number;
-  recordsPerSec: number;
-  roundsMs: number[];
-  processMs: number;
-  stepsMs: Record<string, number>;
-  cpuSeconds: PeerRun['cpu'];
-  ratio: number;
-};
+interface PeerFigures {
+  records: number;
+  rounds: number;
+  e2eMs: number;
+  e2eRecordsPerSec: number;
+  e2eCpuSeconds: CpuParts | null;
+  workerPeakRssMB: number;
+  peer: {
+    name: string;
+    pyarrow: string;
+    ms: number;
+    recordsPerSec: number;
+    roundsMs: number[];
+    processMs: number;
+    stepsMs: Record<string, number>;
+    cpuSeconds: PeerRun['cpu'];
+    peakRssMB: number;
+    rows: { person: number; companyPerson: number; failed: number };
+    ratio: number;
+  };
+}
 
 /** Syncline end to end and the peer side by side, then what each does that the other does not. */
-function printPeer(f: { records: number; rounds: number; e2eMs: number; e2eRecordsPerSec: number; e2eCpuSeconds: CpuParts | null; peer: Peer }): void {
+function printPeer(f: PeerFigures): void {
   const p = f.peer;
   const cpu = f.e2eCpuSeconds;
   const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -283,6 +296,8 @@ function printPeer(f: { records: number; rounds: number; e2eMs: number; e2eRecor
       ['CPU: PX simulator', cpu ? s(cpu.simulator) : '', s(p.cpuSeconds.simulator)],
       ['CPU: Temporal, API and polling', cpu ? s(cpu.temporal + cpu.api) : '', 'none'],
       ['CPU in all (per record)', syncline === null ? '' : `${s(syncline)} (${perRecord(syncline)})`, `${s(peerCpu)} (${perRecord(peerCpu)})`],
+      ['peak RSS', `worker ${f.workerPeakRssMB} MB (the whole bench)`, `${p.peakRssMB} MB`],
+      ['rows written, checked equal', `person ${p.rows.person}, company_person ${p.rows.companyPerson}, failures ${p.rows.failed}`, 'the same'],
     ],
     [false, true, false],
   );

@@ -25,6 +25,7 @@ interface PipelineReport {
   fetched: number;
   filtered: number;
   failed: number;
+  peakRssMB: number;
   dlt: string;
   pyarrow: string;
   /** dlt's incremental last value: the largest lastModifiedDate read. */

@@ -292,6 +292,8 @@ def main() -> None:
         # Account ids the lookup knows: one per company here.
         "companies": lookup.num_rows,
         **stats,
+        # The largest resident set this process had (Linux counts it in KiB).
+        "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "dlt": dlt.__version__,
         "pyarrow": pa.__version__,
         "watermark": pipeline.state["sources"]["px"]["resources"]["users"]["incremental"]["lastModifiedDate"][
