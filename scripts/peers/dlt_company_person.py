@@ -113,7 +113,7 @@ def px_user_pages(px_url: str, px_key: str, window: str) -> Iterator[List[Dict[s
     """PX's scroll paging as the PX connector does it: the scrollId of each answer asks for the next
     page, and a page shorter than asked for is the last (PX sends a scrollId with it all the same).
     Each answer is parsed once, with orjson (dlt's JSON): dlt's REST client parses it with
-    simplejson, and a cursor paginator a second time, which took a third of the extract's CPU."""
+    simplejson, and a cursor paginator a second time: over a third of the extract's CPU."""
     headers = {"X-APTRINSIC-API-KEY": px_key, "Accept": "application/json"}
     scroll_id: Optional[str] = None
     while True:
