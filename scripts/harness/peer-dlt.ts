@@ -178,6 +178,7 @@ export const WORK_DIFFERENCES: [work: string, syncline: string, dlt: string][] =
   ['watermark', 'the window\'s end (now at start), in durable workflow state, mirrored to PostgreSQL; moves only on success', 'the largest lastModifiedDate read, in dlt\'s state (local and in the destination), saved with the load'],
   ['company lookup', 'per page, by index, against the companies as they are then', 'all companies read once at the start, joined in memory'],
   ['values', 'each converted and checked before SQL (email form, integer range, dates, lengths, NUL); a bad record fails alone', 'pyarrow types; a value they cannot hold fails the run, one PostgreSQL refuses fails its file'],
+  ['bounds on the source', 'an answer read up to 16 MB; only the hosts the outbound policy allows', 'whatever the answer holds, from any address'],
   ['failed records', 'kept with source record, key values and reason; CSV download; retry after a fix', 'a table the pipeline writes (id, email, account, reason)'],
   ['around the run', 'queue of runs per job, dependency (Company Sync) run first and timed, execution log, notifications', 'a process run by hand or by a scheduler; schema inference and versions'],
   ['intermediate data', 'none: a page goes from the source to PostgreSQL in memory', 'every page written to local disk twice (extract: parquet, normalize: CSV)'],
