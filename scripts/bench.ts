@@ -21,6 +21,8 @@
 // `npm run build` makes it, into .data/bench-dist), or from the sources through tsx with --tsx.
 // --profile writes the worker's CPU profile to .data/profiles (scripts/profile-summary.ts
 // summarises it); the worker gets docker-compose.yml's node flags, or --worker-flags="...".
+// `--jobs K --workers W` measures something else: N users split over K independent jobs on W
+// worker processes against the one PostgreSQL, their aggregate records/s (harness/scale.ts).
 import { mkdir } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +37,7 @@ import { checkSameWork, FAIRNESS_NOTES, installDlt, peerWritten, runDltPeer, syn
 import { readAllUsers } from './harness/source.js';
 import { buildWorker, DEPLOYED_WORKER_FLAGS } from './harness/worker.js';
 import { dropDatabase, emptyDatabase, freshDatabase, startHarnessStack, type HarnessStack } from './harness/stack.js';
+import { runScale } from './harness/scale.js';
 
 const argv = process.argv.slice(2);
 const users = positiveInteger(argv, 'users', 'BENCH_USERS', 1_000_000);
@@ -315,4 +318,33 @@ function printColumns(rows: string[][], alignRight: boolean[]): void {
   }
 }
 
-await main();
+/** `--jobs K --workers W`: K independent jobs on W worker processes against the one PostgreSQL (harness/scale.ts). */
+async function scale(jobs: number, workers: number): Promise<void> {
+  log(`scaling: ${users} users in ${jobs} jobs on ${workers} worker processes; ${cpus().length} cores`);
+  const stack = await startHarnessStack({ database: 'syncline_bench', px: { users, accounts, seed: 1 }, log });
+  try {
+    const compiled = tsx ? undefined : await buildWorker('bench-dist', log);
+    const result = await runScale(stack, {
+      users,
+      accounts,
+      seed: 1,
+      jobs,
+      workers,
+      cores: cpus().length,
+      log,
+      startWorker: () => stack.startWorker({ ...(compiled ? { compiled } : {}), nodeArgs: workerFlags }),
+    });
+    console.log(`| jobs | workers | users | seconds | records/s | CPU s: workers / PostgreSQL / Temporal / API | machine busy |`);
+    console.log(`| --- | --- | --- | --- | --- | --- | --- |`);
+    const c = result.cpuSeconds;
+    console.log(`| ${jobs} | ${workers} | ${users} | ${result.seconds} | ${result.recordsPerSecond} | ${c.workers} / ${c.postgres} / ${c.temporal} / ${c.api} | ${Math.round(result.busy * 100)} % |`);
+    console.log(JSON.stringify({ scale: result }));
+  } finally {
+    await stack.stop();
+    await dropDatabase('syncline_bench');
+  }
+}
+
+const scaleJobs = optionValue(argv, 'jobs');
+if (scaleJobs !== undefined) await scale(positiveInteger(argv, 'jobs', 'BENCH_JOBS', 1), positiveInteger(argv, 'workers', 'BENCH_WORKERS', 1));
+else await main();

@@ -43,7 +43,8 @@ const LINE_FEED = 0x0a;
 export async function* readCsv(input: Readable, delimiter: Delimiter, from: CsvPosition = { offset: 0, line: 0 }): AsyncGenerator<CsvEntry> {
   const reader = new BoundedCsvReader(delimiter, from);
   try {
-    for await (const chunk of input as AsyncIterable<Buffer>) yield* reader.feed(chunk);
+    // A stream of text (Readable.from a string) is read as its UTF-8 bytes: offsets count bytes.
+    for await (const chunk of input as AsyncIterable<Buffer | string>) yield* reader.feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     yield* await reader.finish();
   } finally {
     reader.close();
