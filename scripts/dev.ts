@@ -4,7 +4,7 @@
 // stops it all.
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
 import {
   apiHost,
@@ -36,6 +36,7 @@ import { createConnection } from '../services/connections.js';
 import { newId } from '../services/ids.js';
 import { connectTemporal } from '../temporal/context.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
+import { workerLogger } from '../temporal/worker-logger.js';
 import { startPxSimulator, type PxSimulator } from '../connectors/gainsight-px/simulator/index.js';
 import { DEMO_APP, defaultOrgs, startSalesforceSimulator, type SalesforceSimulator } from '../connectors/salesforce/simulator/index.js';
 import { setConnectionStatus } from '../services/connections.js';
@@ -47,7 +48,7 @@ const DEMO_SALESFORCE_CONNECTION = 'Acme Salesforce';
 
 const stops: (() => Promise<unknown>)[] = [];
 // Our own handlers stop everything in order; the Temporal runtime must not exit on its own.
-Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+Runtime.install({ shutdownSignals: [], logger: workerLogger('WARN') });
 
 async function main(): Promise<void> {
   const configured = parseApiTokens(process.env.API_TOKENS);
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
     await connection.close();
   });
 
-  const app = await buildApp({ database, temporal, secrets, outbound, tokens, publicUrl: publicUrl() });
+  const app = await buildApp({ database, temporal, secrets, outbound, tokens, publicUrl: publicUrl() }, { logger: true });
   await app.listen({ port: apiPort(), host: apiHost() });
   stops.unshift(() => app.close());
 

