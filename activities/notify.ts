@@ -1,6 +1,7 @@
 // Telling people a run ended. Delivery problems are recorded, retried by Temporal a few times, and
 // never change the run's outcome.
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import { jobs, notificationDeliveries, runs } from '../db/schema.js';
 import { publicUrl } from '../config.js';
@@ -32,7 +33,9 @@ export function createNotifyActivities(deps: ActivityDeps) {
         counts: { fetched: run.fetched, filtered: run.filtered, inserted: run.inserted, updated: run.updated, unchanged: run.unchanged, failed: run.failed },
         window: { from: run.windowFrom?.toISOString() ?? null, to: run.windowTo?.toISOString() ?? null },
         error: run.error ?? null,
+        waited: run.waited ?? null,
         link: `${publicUrl()}/v1/runs/${encodeURIComponent(runId)}`,
+        consoleLink: `${publicUrl()}/console/runs/${encodeURIComponent(runId)}`,
       };
       const deliveries: Delivery[] = [];
       const emails = recipients.filter((r) => !alreadySent.has(`email:${r}`));
@@ -57,7 +60,7 @@ export function createNotifyActivities(deps: ActivityDeps) {
       const failed = deliveries.filter((d) => !d.ok && d.retryable);
       if (failed.length > 0) {
         // Thrown so Temporal retries the undelivered ones; the workflow gives up after a few tries.
-        throw new Error(`could not deliver ${failed.length} notification(s): ${failed.map((f) => `${f.recipient} (${f.error})`).join('; ')}`);
+        throw ApplicationFailure.retryable(`could not deliver ${failed.length} notification(s): ${failed.map((f) => `${f.recipient} (${f.error})`).join('; ')}`, 'NOTIFICATION_UNDELIVERED');
       }
       return { sent: deliveries.filter((d) => d.ok).length, failed: deliveries.filter((d) => !d.ok).length };
     },

@@ -10,7 +10,8 @@ import { invalidConfiguration } from '../sync/errors.js';
 import { FINAL_STATUSES, type RunStatus, type RunTrigger, type StoredError } from '../sync/types.js';
 import { triggerJob } from '../temporal/jobs.js';
 import { fixRunConfiguration } from '../services/run-configuration.js';
-import { endLostRuns } from '../services/runs.js';
+import { actorOfTrigger, endLostRuns } from '../services/runs.js';
+import { endWaiting } from '../services/run-waits.js';
 import type { IsoWindow, SyncRunResult, TriggerRequest, TriggerResult } from '../workflows/types.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -51,6 +52,8 @@ export function createRunActivities(deps: ActivityDeps) {
       chainRunId: string | null;
       parentRunId: string | null;
       workflowId: string;
+      /** Who asked: a token's owner; runs queued before runs had one are named after their trigger. */
+      actor?: string | null;
     }): Promise<void> {
       await db
         .insert(runs)
@@ -63,6 +66,7 @@ export function createRunActivities(deps: ActivityDeps) {
           chainRunId: input.chainRunId,
           parentRunId: input.parentRunId,
           workflowId: input.workflowId,
+          actor: input.actor ?? actorOfTrigger(input.trigger),
           windowFrom: input.window ? new Date(input.window.from) : null,
           windowTo: input.window?.to ? new Date(input.window.to) : null,
         })
@@ -141,6 +145,8 @@ export function createRunActivities(deps: ActivityDeps) {
       if (FINAL_STATUSES.includes(run.status as RunStatus)) return { status: run.status as RunStatus, counts, error: run.error ?? null };
       const status: RunStatus = outcome?.status ?? (run.failed > 0 ? 'partial_success' : 'success');
       const error = outcome?.error ?? null;
+      // A run that ends while it waits (its outage budget spent, or cancelled) waited until now.
+      if (run.waiting) await endWaiting(db, runId);
       await db.update(runs).set({ status, error, finishedAt: new Date() }).where(eq(runs.id, runId));
       await noteRunOnConnection(run, status, error);
       return { status, counts, error };
@@ -170,11 +176,11 @@ export function createRunActivities(deps: ActivityDeps) {
      * A schedule firing: skipped while the job belongs to a chain whose schedule is on, which runs
      * it. A chain whose schedule is paused runs nothing, so its members' own schedules apply.
      */
-    async requestScheduledRun({ jobId }: { jobId: string }): Promise<{ runId?: string; skipped?: string }> {
+    async requestScheduledRun({ jobId, notify, requestId }: { jobId: string; notify?: string[]; requestId?: string }): Promise<{ runId?: string; skipped?: string }> {
       const chains = await db.select({ id: jobChains.id, name: jobChains.name, jobIds: jobChains.jobIds, schedule: jobChains.schedule }).from(jobChains).where(isNotNull(jobChains.schedule));
       const chain = chains.find((c) => c.schedule?.enabled !== false && c.jobIds.includes(jobId));
       if (chain) return { skipped: `job is a member of chain "${chain.name}", whose schedule runs it` };
-      const result = await triggerJob(deps.temporal, db, jobId, { trigger: 'schedule' });
+      const result = await triggerJob(deps.temporal, db, jobId, { trigger: 'schedule', ...(notify ? { notify } : {}) }, requestId);
       return { runId: result.runId };
     },
 

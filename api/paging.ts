@@ -27,3 +27,23 @@ export function pageOf<T>(rows: T[], limit: number, keyOf: (row: T) => string): 
   const items = rows.slice(0, limit);
   return { items, nextCursor: rows.length > limit ? encodeCursor(keyOf(items[items.length - 1]!)) : null };
 }
+
+/** Lists newest first by a timestamp and an id: the key keeps the time at PostgreSQL's full (microsecond) precision, which a Date would cut. */
+export interface TimeKey {
+  at: string;
+  id: string;
+}
+
+const TIME_KEY = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|(.+)$/;
+
+export function decodeTimeCursor(cursor: string | undefined): TimeKey | null {
+  const key = decodeCursor(cursor);
+  if (key === null) return null;
+  const match = TIME_KEY.exec(key);
+  const at = match?.[1];
+  // A real calendar date, so PostgreSQL never sees one it would refuse (a 30 February).
+  if (at === undefined || Number.isNaN(Date.parse(at)) || new Date(at).toISOString().slice(0, 19) !== at.slice(0, 19)) throw invalidCursor();
+  return { at, id: match![2]! };
+}
+
+export const encodeTimeCursor = (key: TimeKey): string => encodeCursor(`${key.at}|${key.id}`);

@@ -20,6 +20,8 @@ import type {
   Mapping,
   Notifications,
   Schedule,
+  RunWaited,
+  RunWaiting,
   StoredError,
 } from '../sync/types.js';
 import type { RunConfiguration } from '../services/run-configuration.js';
@@ -159,6 +161,12 @@ export const runs = pgTable(
     cursor: jsonb('cursor').$type<unknown>(),
     sourceDone: boolean('source_done').notNull().default(false),
     error: jsonb('error').$type<StoredError | null>(),
+    /** Who asked for the run: a token's owner, or `schedule`, `dependency`, `chain`. */
+    actor: text('actor'),
+    /** Set while the run's page work fails and is retried (services/run-waits.ts). */
+    waiting: jsonb('waiting').$type<RunWaiting | null>(),
+    /** What the run waited on outages that have ended. */
+    waited: jsonb('waited').$type<RunWaited | null>(),
     /** The job and connection as they were when the run began (services/run-configuration.ts). */
     configuration: jsonb('configuration').$type<RunConfiguration | null>(),
     /** What the source last reported of its usage limits during the run (Salesforce's daily API requests). */
@@ -171,6 +179,8 @@ export const runs = pgTable(
   (t) => [
     index('runs_job_idx').on(t.jobId, t.n),
     index('runs_chain_idx').on(t.chainRunId),
+    // Run lists across jobs (the console, GET /v1/runs) are newest first.
+    index('runs_queued_idx').on(t.queuedAt, t.id),
   ],
 );
 

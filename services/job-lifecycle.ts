@@ -57,17 +57,25 @@ export async function removeJob(services: LifecycleServices, actor: string, job:
 }
 
 /**
- * A run a client asks for (Import Now, Import From Date, an upload): 422 when the job cannot run,
- * 429 when its queue is full. `updateId` makes a repeated request join the run the first one made.
+ * A run a client asks for (Import Now, Import From Date, an upload), on behalf of `actor` (a token's
+ * owner), who is recorded on the run and in the audit log: 422 when the job cannot run, 429 when its
+ * queue is full. `updateId` makes a repeated request join the run the first one made.
  */
-export async function queueClientRun(services: LifecycleServices, job: JobRow, request: TriggerRequest, updateId?: string): Promise<TriggerResult> {
+export async function queueClientRun(services: LifecycleServices, actor: string, job: JobRow, request: TriggerRequest, updateId?: string): Promise<TriggerResult> {
   assertRunnable(job);
+  let result: TriggerResult;
   try {
-    return await triggerJob(services.temporal, services.database.db, job.id, request, updateId);
+    result = await triggerJob(services.temporal, services.database.db, job.id, { ...request, actor }, updateId);
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === QUEUE_FULL) {
       throw new ApiError(429, 'queue_full', `Job "${job.name}" already has ${MAX_QUEUED_RUNS} runs waiting; wait for some to end, or cancel them, and ask again.`);
     }
     throw error;
   }
+  const asked = { runId: result.runId, trigger: request.trigger, ...(request.window ? { window: { from: request.window.from, to: request.window.to ?? null } } : {}) };
+  await recordAudit(services.database.db, actor, { type: 'job', id: job.id, name: job.name, connectionId: job.connectionId, jobId: job.id }, null, { run: asked }, TRIGGER_WORDS[request.trigger] ?? request.trigger);
+  return result;
 }
+
+/** How the audit log names a client's request for a run. */
+const TRIGGER_WORDS: Partial<Record<TriggerRequest['trigger'], string>> = { import_now: 'Import Now', import_from_date: 'Import From Date', upload: 'File upload', retry_failed: 'Retry of failed records' };

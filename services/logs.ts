@@ -4,7 +4,9 @@ import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { auditLog, connections, jobs, runs } from '../db/schema.js';
 import type { RunStatus } from '../sync/types.js';
-import { STATUS_WORDS } from './runs.js';
+import { STATUS_WORDS, actorOfTrigger } from './runs.js';
+import { durationWords, waitedSentence } from './run-waits.js';
+import type { RunTrigger } from '../sync/types.js';
 
 export const LOG_TYPES = ['audit', 'execution', 'connection'] as const;
 export type LogType = (typeof LOG_TYPES)[number];
@@ -114,8 +116,9 @@ export async function executionLogPage(db: Db, filters: LogFilters, limit: numbe
       job: { id: run.jobId, name: jobName },
       connection: connectionId ? { id: connectionId, name: connectionName, connector } : null,
       callType: 'APPLICATION_DATA' as const,
-      status: STATUS_WORDS[run.status as RunStatus] ?? run.status,
-      statusCode: run.status,
+      status: run.status === 'running' && run.waiting ? 'Retrying' : (STATUS_WORDS[run.status as RunStatus] ?? run.status),
+      statusCode: run.status === 'running' && run.waiting ? 'retrying' : run.status,
+      actor: run.actor ?? actorOfTrigger(run.trigger as RunTrigger),
       successCount: run.inserted + run.updated + run.unchanged,
       failureCount: run.failed,
       counts: { fetched: run.fetched, filtered: run.filtered, inserted: run.inserted, updated: run.updated, unchanged: run.unchanged, failed: run.failed },
@@ -126,6 +129,11 @@ export async function executionLogPage(db: Db, filters: LogFilters, limit: numbe
       durationSeconds: run.startedAt && run.finishedAt ? (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000 : null,
       errorMessage: run.error?.message ?? null,
       errorCode: run.error?.code ?? null,
+      waitedMessage: run.waited ? waitedSentence(run.waited) : null,
+      waitingMessage:
+        run.status === 'running' && run.waiting
+          ? `Waiting ${durationWords((Date.now() - Date.parse(run.waiting.since)) / 1000)} so far, after ${run.waiting.attempts} failed attempt${run.waiting.attempts === 1 ? '' : 's'}: ${run.waiting.lastError.message}`
+          : null,
       failedRecordsUrl: run.failed > 0 ? `/v1/runs/${encodeURIComponent(run.id)}/errors` : null,
       runUrl: `/v1/runs/${encodeURIComponent(run.id)}`,
     })),

@@ -1,10 +1,11 @@
 // Run notifications: email over SMTP to the job's recipients, and an optional signed webhook.
 import { createHmac } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { RunCounts, RunStatus } from '../sync/types.js';
+import type { RunCounts, RunStatus, RunWaited } from '../sync/types.js';
 import { STATUS_WORDS } from './runs.js';
 import { CouldNotConnect, OutboundRefused, type Outbound } from './outbound.js';
 import { WEBHOOK_DESTINATION, type Webhook } from './webhooks.js';
+import { waitedSentence } from './run-waits.js';
 
 export interface RunNotice {
   runId: string;
@@ -14,7 +15,11 @@ export interface RunNotice {
   counts: RunCounts;
   window: { from: string | null; to: string | null };
   error: { code: string; message: string } | null;
+  /** What the run waited on outages before it ended; null when it never waited. */
+  waited: RunWaited | null;
   link: string;
+  /** The run's page in the console, for people. */
+  consoleLink: string;
 }
 
 export interface Delivery {
@@ -59,7 +64,9 @@ export function describeNotice(notice: RunNotice): { subject: string; text: stri
     `Window: ${notice.window.from ?? '-'} to ${notice.window.to ?? '-'}`,
     `Fetched ${c.fetched}, filtered ${c.filtered}, inserted ${c.inserted}, updated ${c.updated}, unchanged ${c.unchanged}, failed ${c.failed}`,
     ...(notice.error ? [`Error: ${notice.error.message}`] : []),
-    `Run: ${notice.link}`,
+    ...(notice.waited ? [`${waitedSentence(notice.waited)}.`] : []),
+    `Run: ${notice.consoleLink}`,
+    `API: ${notice.link}`,
   ].join('\n');
   return { subject, text };
 }

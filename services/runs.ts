@@ -1,7 +1,7 @@
-import { and, eq, inArray, lt, notInArray } from 'drizzle-orm';
+import { and, eq, gte, inArray, isNotNull, isNull, lt, notInArray, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { runs, type RunRow } from '../db/schema.js';
-import type { RunStatus } from '../sync/types.js';
+import type { RunStatus, RunTrigger, RunWaiting, StoredError } from '../sync/types.js';
 
 /** How a run's status reads to a person, in the execution log and in notifications. */
 export const STATUS_WORDS: Record<RunStatus, string> = {
@@ -13,14 +13,52 @@ export const STATUS_WORDS: Record<RunStatus, string> = {
   cancelled: 'Cancelled',
 };
 
-export function toRunDocument(row: RunRow) {
+/** Runs nobody asked for by name are asked for by these; a client's trigger names its token's owner. */
+export function actorOfTrigger(trigger: RunTrigger): string | null {
+  return trigger === 'schedule' || trigger === 'dependency' || trigger === 'chain' ? trigger : null;
+}
+
+/** Why a run waits, for people and for filters: an outage of its source, a lost worker, or another error. */
+export type WaitReason = 'source_unavailable' | 'worker_lost' | 'transient_error';
+
+/** A run's retry state as the API shows it (`waiting`): the attempt Temporal is on, the error before it. */
+export interface WaitingView {
+  reason: WaitReason;
+  attempt: number;
+  lastError: StoredError;
+  since: string;
+  /** When Temporal starts the next attempt; null while one is in progress. */
+  nextAttemptAt: string | null;
+}
+
+export function waitReasonOf(error: StoredError): WaitReason {
+  if (error.code === 'SOURCE_UNAVAILABLE') return 'source_unavailable';
+  if (error.code === 'TIMEOUT') return 'worker_lost';
+  return 'transient_error';
+}
+
+/** The retry state recorded by the failed attempts, for lists, where asking Temporal per run costs too much. */
+export function recordedWaiting(waiting: RunWaiting): WaitingView {
+  return { reason: waitReasonOf(waiting.lastError), attempt: waiting.attempts + 1, lastError: waiting.lastError, since: waiting.since, nextAttemptAt: null };
+}
+
+/**
+ * A run as the API shows it. `live` is its retry state from Temporal when the caller asked for it
+ * (GET /v1/runs/:id); otherwise the state the failed attempts recorded. A running run that waits
+ * on retries reads `retrying`.
+ */
+export function toRunDocument(row: RunRow, live?: WaitingView | null) {
+  const waiting = row.status !== 'running' ? null : live !== undefined ? live : row.waiting ? recordedWaiting(row.waiting) : null;
   return {
     id: row.id,
     jobId: row.jobId,
     chainRunId: row.chainRunId,
     parentRunId: row.parentRunId,
     trigger: row.trigger,
-    status: row.status,
+    actor: row.actor ?? actorOfTrigger(row.trigger as RunTrigger),
+    status: waiting ? ('retrying' as const) : (row.status as RunStatus),
+    waiting,
+    waited: row.waited ?? null,
     window: { from: row.windowFrom?.toISOString() ?? null, to: row.windowTo?.toISOString() ?? null },
     counts: { fetched: row.fetched, filtered: row.filtered, inserted: row.inserted, updated: row.updated, unchanged: row.unchanged, failed: row.failed },
     progress: { recordsProcessed: row.fetched, pages: row.pages },
@@ -57,4 +95,33 @@ export async function endLostRuns(db: Db, jobId: string, which: { runId: string 
     )
     .returning({ id: runs.id });
   return ended.map((r) => r.id);
+}
+
+export interface RunFilters {
+  jobId?: string | undefined;
+  /** A stored status, or `retrying`: running runs whose failed attempts recorded a wait. */
+  status?: string | undefined;
+  trigger?: string | undefined;
+  /** Bounds of queuedAt, from inclusive, to exclusive. */
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/** The SQL conditions of run filters; `running` leaves out the runs that wait on retries, as documents show them. */
+export function runConditions(filters: RunFilters): (SQL | undefined)[] {
+  const status =
+    filters.status === 'retrying'
+      ? and(eq(runs.status, 'running'), isNotNull(runs.waiting))
+      : filters.status === 'running'
+        ? and(eq(runs.status, 'running'), isNull(runs.waiting))
+        : filters.status
+          ? eq(runs.status, filters.status)
+          : undefined;
+  return [
+    filters.jobId ? eq(runs.jobId, filters.jobId) : undefined,
+    status,
+    filters.trigger ? eq(runs.trigger, filters.trigger) : undefined,
+    filters.from ? gte(runs.queuedAt, new Date(filters.from)) : undefined,
+    filters.to ? lt(runs.queuedAt, new Date(filters.to)) : undefined,
+  ];
 }

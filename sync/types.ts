@@ -82,6 +82,8 @@ export interface Schedule {
 export type RunTrigger = 'import_now' | 'import_from_date' | 'schedule' | 'chain' | 'dependency' | 'upload' | 'retry_failed';
 export type RunStatus = 'queued' | 'running' | 'success' | 'partial_success' | 'failure' | 'cancelled';
 export const FINAL_STATUSES: readonly RunStatus[] = ['success', 'partial_success', 'failure', 'cancelled'];
+export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'success', 'partial_success', 'failure', 'cancelled'];
+export const RUN_TRIGGERS: readonly RunTrigger[] = ['import_now', 'import_from_date', 'schedule', 'chain', 'dependency', 'upload', 'retry_failed'];
 
 export interface RunCounts {
   fetched: number;
@@ -97,4 +99,24 @@ export const zeroCounts = (): RunCounts => ({ fetched: 0, filtered: 0, inserted:
 export interface StoredError {
   code: string;
   message: string;
+}
+
+/**
+ * A run whose page work is failing and being retried: recorded by each failed attempt, so that the
+ * outage can be told afterwards (the live state comes from Temporal's pending activity).
+ */
+export interface RunWaiting {
+  /** When the first attempt of this streak failed. */
+  since: string;
+  /** The number of the last attempt that failed. */
+  attempts: number;
+  lastError: StoredError;
+}
+
+/** All that a run waited on outages, once each ended: how often, how long, how many attempts failed. */
+export interface RunWaited {
+  outages: number;
+  seconds: number;
+  failedAttempts: number;
+  lastError: StoredError;
 }

@@ -4,6 +4,7 @@ import { allocateChainRun, finishChainRun } from '../services/chains.js';
 import type { chainRunWorkflow } from '../workflows/chain.js';
 import type { TemporalContext } from './context.js';
 import { searchAttributeKeys, workflowIds } from './names.js';
+import { chainRunSummary } from '../workflows/summaries.js';
 
 /** Numbers and records a chain run, then starts its workflow; members are requested from there. */
 export async function startChainRun(temporal: TemporalContext, db: Db, chainId: string, trigger: string): Promise<{ chainRunId: string; workflowId: string }> {
@@ -15,6 +16,7 @@ export async function startChainRun(temporal: TemporalContext, db: Db, chainId: 
       taskQueue: temporal.taskQueue,
       args: [{ chainId, chainRunId: run.chainRunId, jobIds: run.jobIds }],
       memo: { chainName: run.name },
+      staticSummary: chainRunSummary({ chainName: run.name, n: run.n, trigger }),
       typedSearchAttributes: [
         { key: searchAttributeKeys.chainId, value: chainId },
         { key: searchAttributeKeys.trigger, value: trigger },

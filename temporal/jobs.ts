@@ -1,10 +1,11 @@
 // Client-side entry points to a job's workflow, shared by the API and by activities.
-import { WithStartWorkflowOperation } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import { eq, max } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { jobState, jobs, runs } from '../db/schema.js';
 import type { jobWorkflow } from '../workflows/job.js';
-import { triggerUpdate, type JobWorkflowState, type TriggerRequest, type TriggerResult } from '../workflows/types.js';
+import { renameJobSignal, triggerUpdate, type JobWorkflowState, type TriggerRequest, type TriggerResult } from '../workflows/types.js';
+import { jobWorkflowDetails, jobWorkflowSummary } from '../workflows/summaries.js';
 import { searchAttributeKeys, workflowIds } from './names.js';
 import type { TemporalContext } from './context.js';
 import { invalidConfiguration } from '../sync/errors.js';
@@ -33,7 +34,22 @@ export async function triggerJob(temporal: TemporalContext, db: Db, jobId: strin
     typedSearchAttributes: [
       { key: searchAttributeKeys.jobId, value: jobId },
       { key: searchAttributeKeys.connectionId, value: job.connectionId },
+      { key: searchAttributeKeys.jobName, value: job.name },
     ],
+    staticSummary: jobWorkflowSummary(job.name),
+    staticDetails: jobWorkflowDetails(jobId),
   });
   return temporal.client.workflow.executeUpdateWithStart(triggerUpdate, { args: [request], startWorkflowOperation: start, ...(updateId ? { updateId } : {}) });
+}
+
+/**
+ * After a rename, the job's workflow carries the new name (memo and SynclineJobName); its runs keep
+ * the name they ran under. A job that never ran has no workflow yet: it starts with the new name.
+ */
+export async function renameJobWorkflow(temporal: TemporalContext, jobId: string, name: string): Promise<void> {
+  try {
+    await temporal.client.workflow.getHandle(workflowIds.job(jobId)).signal(renameJobSignal, name);
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
 }

@@ -25,6 +25,10 @@ export const searchAttributes = {
   connectionId: 'SynclineConnectionId',
   trigger: 'SynclineTrigger',
   chainId: 'SynclineChainId',
+  /** The job's name when the workflow started (a job workflow's follows renames). */
+  jobName: 'SynclineJobName',
+  /** How a run, chain run or scheduled firing ended: success, partial_success, failure, cancelled, skipped. */
+  outcome: 'SynclineOutcome',
 } as const;
 
 /** The `--search-attribute` arguments a dev server needs so that runs can be found by job. */
@@ -39,4 +43,6 @@ export const searchAttributeKeys = {
   connectionId: defineSearchAttributeKey(searchAttributes.connectionId, SearchAttributeType.KEYWORD),
   trigger: defineSearchAttributeKey(searchAttributes.trigger, SearchAttributeType.KEYWORD),
   chainId: defineSearchAttributeKey(searchAttributes.chainId, SearchAttributeType.KEYWORD),
+  jobName: defineSearchAttributeKey(searchAttributes.jobName, SearchAttributeType.KEYWORD),
+  outcome: defineSearchAttributeKey(searchAttributes.outcome, SearchAttributeType.KEYWORD),
 };

@@ -17,6 +17,7 @@ import { WEEKDAYS, type Schedule, type Weekday } from '../sync/types.js';
 import type { scheduledChainWorkflow, scheduledJobWorkflow } from '../workflows/scheduled.js';
 import type { TemporalContext } from './context.js';
 import { searchAttributeKeys, workflowIds } from './names.js';
+import { scheduledChainSummary, scheduledJobSummary } from '../workflows/summaries.js';
 
 export interface ScheduleProblem {
   /** JSON pointer into the schedule body, e.g. `/daily/from`; `''` for the body itself. */
@@ -279,8 +280,11 @@ export async function upsertJobSchedule(temporal: TemporalContext, job: { id: st
       { key: searchAttributeKeys.jobId, value: job.id },
       { key: searchAttributeKeys.connectionId, value: job.connectionId },
       { key: searchAttributeKeys.trigger, value: 'schedule' },
+      { key: searchAttributeKeys.jobName, value: job.name },
     ],
     memo: { jobName: job.name },
+    staticSummary: scheduledJobSummary(job.name),
+    staticDetails: `Job ${job.id}: asks the job's workflow (job:${job.id}) for a run and waits for it to end; SynclineOutcome says how it went.`,
   };
   await upsertSchedule(temporal.client, workflowIds.jobSchedule(job.id), schedule, action);
 }
@@ -298,6 +302,7 @@ export async function upsertChainSchedule(temporal: TemporalContext, chain: { id
       { key: searchAttributeKeys.trigger, value: 'schedule' },
     ],
     memo: { chainName: chain.name },
+    staticSummary: scheduledChainSummary(chain.name),
   };
   await upsertSchedule(temporal.client, workflowIds.chainSchedule(chain.id), schedule, action);
 }

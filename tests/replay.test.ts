@@ -2,8 +2,10 @@
 // code: a change that would break the workflows already running in production fails here.
 // tests/histories/*.json are today's recordings; each subfolder keeps the recordings made before a
 // change guarded by patched() (before-local-bookkeeping: bookkeeping as ordinary activities;
-// before-reconcile-lost-runs: a job workflow that did not end the runs a lost one left open), so
-// workflows started under older code are proven to go on under this one.
+// before-reconcile-lost-runs: a job workflow that did not end the runs a lost one left open;
+// before-readable-temporal-ui: no summaries, no job-name or outcome search attributes, scheduled
+// firings that did not wait for their run), so workflows started under older code are proven to go
+// on under this one.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -29,6 +31,25 @@ describe('recorded workflow histories', () => {
     expect(typesIn('')).toEqual(WORKFLOW_TYPES);
     expect(typesIn('before-local-bookkeeping')).toEqual(WORKFLOW_TYPES);
     expect(typesIn('before-reconcile-lost-runs')).toEqual(WORKFLOW_TYPES);
+    expect(typesIn('before-readable-temporal-ui')).toEqual(WORKFLOW_TYPES);
+  });
+
+  it("hold today's runs with a summary on their page activity and their outcome as a search attribute, and before, neither", () => {
+    const readable = (workflowId: string) => {
+      const events = recorded.find((r) => r.workflowId === workflowId)!.history.events ?? [];
+      const text = (data: Uint8Array | null | undefined) => (data ? JSON.parse(Buffer.from(data).toString('utf8')) : null) as unknown;
+      return {
+        pageSummaries: events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'syncPages').map((e) => text(e.userMetadata?.summary?.data)),
+        outcomes: events.flatMap((e) => {
+          const field = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.SynclineOutcome;
+          return field ? [text(field.data)] : [];
+        }),
+      };
+    };
+    const today = readable('recorded-syncRunWorkflow');
+    expect(today.pageSummaries).toEqual([expect.stringMatching(/^pages from 1 of Company Person Sync_Connect to PX \(run \d+\)$/)]);
+    expect(today.outcomes).toEqual(['partial_success']);
+    expect(readable('recorded-before-readable-temporal-ui:syncRunWorkflow')).toEqual({ pageSummaries: [null], outcomes: [] });
   });
 
   it("hold today's job workflow ending the runs a lost predecessor left, and before, not", () => {

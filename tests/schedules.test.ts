@@ -216,7 +216,7 @@ describe('Temporal Schedules for jobs and chains', () => {
     for (const clock of upcoming) expect(clock).toMatchObject({ day: 1, time: '02:00' });
   });
 
-  it('starts the scheduled job workflow on the job’s task queue, tagged with the job and connection', async () => {
+  it('starts the scheduled job workflow on the job’s task queue, tagged with the job, its name and connection, and summarised for the Temporal UI', async () => {
     const { jobId, description } = await scheduleJob({ enabled: true, timezone: 'UTC', frequency: 'hourly' });
 
     expect(description.action).toMatchObject({
@@ -226,11 +226,13 @@ describe('Temporal Schedules for jobs and chains', () => {
       taskQueue: temporal.taskQueue,
       args: [jobId],
       memo: { jobName: 'Company Sync' },
+      staticSummary: 'Company Sync · scheduled run',
     });
     expect(attributesByName(description.action.typedSearchAttributes)).toEqual({
       [searchAttributeKeys.jobId.name]: jobId,
       [searchAttributeKeys.connectionId.name]: 'conn-1',
       [searchAttributeKeys.trigger.name]: 'schedule',
+      [searchAttributeKeys.jobName.name]: 'Company Sync',
     });
     expect(description.policies).toMatchObject({ overlap: 'BUFFER_ONE', catchupWindow: 60 * 60 * 1000 });
   });

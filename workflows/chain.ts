@@ -1,8 +1,21 @@
 // One run of a job chain (`chain:<chainId>:run:<n>`): members one after the other, each through its
 // own job workflow; a member that does not succeed stops the chain.
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { StoredError } from '../sync/types.js';
+import { searchAttributeKeys } from '../temporal/names.js';
+import { readable, summarized } from './readable.js';
 import { runFinishedSignal, type ChainRunInput, type RunFinished } from './types.js';
 
 const acts = proxyActivities<Activities>({
@@ -15,9 +28,14 @@ export async function chainRunWorkflow(input: ChainRunInput): Promise<{ status: 
   setHandler(runFinishedSignal, (run: RunFinished) => {
     finished.set(run.runId, run);
   });
+  const ended = (status: string, detail: string) => {
+    setCurrentDetails(detail);
+    if (readable()) upsertSearchAttributes([{ key: searchAttributeKeys.outcome, value: status }]);
+  };
   try {
-    for (const jobId of input.jobIds) {
-      const { runId } = await acts.requestRun({
+    for (const [i, jobId] of input.jobIds.entries()) {
+      setCurrentDetails(`member ${i + 1} of ${input.jobIds.length}: job ${jobId}`);
+      const { runId } = await summarized(acts.requestRun, `ask job ${jobId} for a run (member ${i + 1} of ${input.jobIds.length})`, {
         jobId,
         request: { trigger: 'chain', chainRunId: input.chainRunId, notify: [workflowInfo().workflowId] },
         requestId: `${input.chainRunId}:${jobId}`,
@@ -29,14 +47,18 @@ export async function chainRunWorkflow(input: ChainRunInput): Promise<{ status: 
         throw ApplicationFailure.nonRetryable(message, 'CHAIN_MEMBER_FAILED');
       }
     }
-    await acts.finishChainRun({ chainRunId: input.chainRunId, status: 'success', error: null });
+    await summarized(acts.finishChainRun, 'finish the chain run: success', { chainRunId: input.chainRunId, status: 'success', error: null });
+    ended('success', `every member succeeded (${input.jobIds.length})`);
     return { status: 'success' };
   } catch (error) {
     // Whatever stopped the chain (a member, a member that could not be asked for), its run ends here.
     if (isCancellation(error)) {
-      await CancellationScope.nonCancellable(() => acts.finishChainRun({ chainRunId: input.chainRunId, status: 'cancelled', error: null }));
+      await CancellationScope.nonCancellable(() => summarized(acts.finishChainRun, 'finish the chain run: cancelled', { chainRunId: input.chainRunId, status: 'cancelled', error: null }));
+      ended('cancelled', 'cancelled');
     } else {
-      await acts.finishChainRun({ chainRunId: input.chainRunId, status: 'failure', error: storedError(error) });
+      const stored = storedError(error);
+      await summarized(acts.finishChainRun, 'finish the chain run: failure', { chainRunId: input.chainRunId, status: 'failure', error: stored });
+      ended('failure', stored.message);
     }
     throw error;
   }

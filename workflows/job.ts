@@ -14,7 +14,10 @@ import {
   log,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -25,6 +28,7 @@ import {
   QUEUE_FULL,
   cancelRunSignal,
   deleteJobSignal,
+  renameJobSignal,
   resetWatermarkUpdate,
   runFinishedSignal,
   stateQuery,
@@ -33,11 +37,14 @@ import {
   type JobWorkflowState,
   type QueuedRun,
   type RunFinished,
+  type SyncRunInput,
   type TriggerRequest,
   type TriggerResult,
 } from './types.js';
 import { bookkeepingActivities } from './bookkeeping.js';
 import { syncRunWorkflow } from './run.js';
+import { readable, summarized } from './readable.js';
+import { runDetails, runSummary, triggerWords } from './summaries.js';
 
 const bookkeeping = bookkeepingActivities({
   startToCloseTimeout: '1 minute',
@@ -102,6 +109,17 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
 
   setHandler(stateQuery, view);
 
+  /** The job's state as the Temporal UI shows it beside the workflow (not part of its history). */
+  const showState = () =>
+    setCurrentDetails(
+      [
+        `**Watermark** ${state.watermark ?? 'none yet (the next Import Now reads from 1970)'}`,
+        `**Running** ${running ? `run ${running.n} (${triggerWords(running.trigger)})` : 'nothing'}`,
+        `**Queued** ${state.queue.length === 0 ? 'nothing' : state.queue.map((q) => `run ${q.n} (${triggerWords(q.trigger)})`).join(', ')}`,
+      ].join('\n\n'),
+    );
+  showState();
+
   setHandler(
     triggerUpdate,
     async (request: TriggerRequest): Promise<TriggerResult> => {
@@ -124,13 +142,15 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
         chainRunId: request.chainRunId ?? null,
         parentRunId: request.parentRunId ?? null,
         notify: request.notify ?? [],
+        ...(request.actor ? { actor: request.actor } : {}),
       };
       const busy = running !== null || state.queue.length > 0;
       // Everything up to here is synchronous: a trigger handled meanwhile sees this run.
       state.queue.push(queued);
       unrecorded.add(queued.runId);
+      showState();
       try {
-        await bookkeeping().recordRunQueued({
+        await summarized(bookkeeping().recordRunQueued, `record run ${n} queued`, {
           runId: queued.runId,
           jobId: state.jobId,
           n,
@@ -139,10 +159,12 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
           chainRunId: queued.chainRunId,
           parentRunId: queued.parentRunId,
           workflowId: workflowIds.jobRun(state.jobId, n),
+          ...(queued.actor ? { actor: queued.actor } : {}),
         });
       } catch (error) {
         // A run without its row must not wait in the queue, where it would hold up every run after it.
         state.queue.splice(state.queue.indexOf(queued), 1);
+        showState();
         throw error;
       } finally {
         unrecorded.delete(queued.runId);
@@ -165,7 +187,8 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
   setHandler(resetWatermarkUpdate, async () => {
     const cleared = state.watermark;
     state.watermark = null;
-    await bookkeeping().mirrorJobState({ jobId: state.jobId, watermark: null });
+    showState();
+    await summarized(bookkeeping().mirrorJobState, 'clear the watermark (reset)', { jobId: state.jobId, watermark: null });
     return { ...view(), cleared };
   });
 
@@ -178,8 +201,15 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
     const index = state.queue.findIndex((q) => q.runId === runId);
     if (index >= 0) {
       const [dropped] = state.queue.splice(index, 1);
+      showState();
       void finishQueuedAsCancelled(dropped!);
     }
+  });
+
+  setHandler(renameJobSignal, (name: string) => {
+    if (!readable()) return;
+    upsertMemo({ jobName: name });
+    upsertSearchAttributes([{ key: searchAttributeKeys.jobName, value: name }]);
   });
 
   setHandler(deleteJobSignal, () => {
@@ -188,7 +218,7 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
   });
 
   async function finishQueuedAsCancelled(run: QueuedRun): Promise<void> {
-    await bookkeeping().finishRun({ runId: run.runId, outcome: { status: 'cancelled', error: null } });
+    await summarized(bookkeeping().finishRun, `end run ${run.n} cancelled before it started`, { runId: run.runId, outcome: { status: 'cancelled', error: null } });
     await tell(run, { runId: run.runId, jobId: state.jobId, status: 'cancelled', error: null });
   }
 
@@ -204,7 +234,7 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
   }
 
   async function execute(run: QueuedRun): Promise<{ status: RunStatus; error: StoredError | null }> {
-    const prepared = await bookkeeping().prepareRun({
+    const prepared = await summarized(bookkeeping().prepareRun, `prepare run ${run.n}: fix its window`, {
       runId: run.runId,
       jobId: state.jobId,
       incremental: run.incremental,
@@ -212,33 +242,41 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
       window: run.window,
     });
     if ('error' in prepared) {
-      await bookkeeping().finishRun({ runId: run.runId, outcome: { status: 'failure', error: prepared.error } });
+      await summarized(bookkeeping().finishRun, `end run ${run.n}: it could not start`, { runId: run.runId, outcome: { status: 'failure', error: prepared.error } });
       return { status: 'failure', error: prepared.error };
     }
     if (cancelRequested) {
-      await bookkeeping().finishRun({ runId: run.runId, outcome: { status: 'cancelled', error: null } });
+      await summarized(bookkeeping().finishRun, `end run ${run.n} cancelled`, { runId: run.runId, outcome: { status: 'cancelled', error: null } });
       return { status: 'cancelled', error: null };
     }
+    const input: SyncRunInput = { runId: run.runId, jobId: state.jobId, connectionId: prepared.connectionId, trigger: run.trigger, window: prepared.window, outageBudgetSeconds: prepared.outageBudgetSeconds };
+    const attributes = [
+      { key: searchAttributeKeys.jobId, value: state.jobId },
+      { key: searchAttributeKeys.connectionId, value: prepared.connectionId },
+      { key: searchAttributeKeys.trigger, value: run.trigger },
+      ...(prepared.chainId ? [{ key: searchAttributeKeys.chainId, value: prepared.chainId }] : []),
+    ];
+    const options = {
+      workflowId: workflowIds.jobRun(state.jobId, run.n),
+      args: [input] as [SyncRunInput],
+      cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+      memo: { jobName: prepared.jobName, runId: run.runId },
+      typedSearchAttributes: attributes,
+    };
+    const readableOptions = () => ({
+      ...options,
+      args: [{ ...input, jobName: prepared.jobName, n: run.n }] as [SyncRunInput],
+      typedSearchAttributes: [...attributes, { key: searchAttributeKeys.jobName, value: prepared.jobName }],
+      staticSummary: runSummary({ jobName: prepared.jobName, n: run.n, trigger: run.trigger, window: prepared.window }),
+      staticDetails: runDetails({ jobId: state.jobId, runId: run.runId, trigger: run.trigger, window: prepared.window, chainId: prepared.chainId }),
+    });
     runningScope = new CancellationScope();
     try {
-      const result = await runningScope.run(() =>
-        executeChild(syncRunWorkflow, {
-          workflowId: workflowIds.jobRun(state.jobId, run.n),
-          args: [{ runId: run.runId, jobId: state.jobId, connectionId: prepared.connectionId, trigger: run.trigger, window: prepared.window, outageBudgetSeconds: prepared.outageBudgetSeconds }],
-          cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
-          memo: { jobName: prepared.jobName, runId: run.runId },
-          typedSearchAttributes: [
-            { key: searchAttributeKeys.jobId, value: state.jobId },
-            { key: searchAttributeKeys.connectionId, value: prepared.connectionId },
-            { key: searchAttributeKeys.trigger, value: run.trigger },
-            ...(prepared.chainId ? [{ key: searchAttributeKeys.chainId, value: prepared.chainId }] : []),
-          ],
-        }),
-      );
+      const result = await runningScope.run(() => executeChild(syncRunWorkflow, readable() ? readableOptions() : options));
       // Only an incremental run that ended on its own feet moves the watermark.
       if (run.incremental && (result.status === 'success' || result.status === 'partial_success')) {
         state.watermark = prepared.window.to;
-        await bookkeeping().mirrorJobState({ jobId: state.jobId, watermark: state.watermark });
+        await summarized(bookkeeping().mirrorJobState, `move the watermark to ${state.watermark}`, { jobId: state.jobId, watermark: state.watermark });
       }
       return { status: result.status, error: result.error };
     } catch (error) {
@@ -252,7 +290,7 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
   async function notify(runId: string): Promise<void> {
     notifying++;
     try {
-      await notifications.notifyRun({ runId });
+      await summarized(notifications.notifyRun, `notify about run ${runId}`, { runId });
     } catch (error) {
       log.warn('run notification could not be delivered', { runId, error: String(error) });
     } finally {
@@ -263,7 +301,7 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
   // Runs numbered before this execution that it does not carry were left queued or running by a
   // workflow Temporal lost (deleted data, an old backup, a terminate): nothing else would end them.
   if (patched(RECONCILE_LOST_RUNS_PATCH)) {
-    const ended = await bookkeeping().reconcileLostRuns({ jobId: state.jobId, before: numberedBefore, known: carried });
+    const ended = await summarized(bookkeeping().reconcileLostRuns, 'end runs a lost predecessor left open', { jobId: state.jobId, before: numberedBefore, known: carried });
     if (ended.length > 0) log.warn('ended runs this job workflow does not know', { runIds: ended });
   }
 
@@ -278,11 +316,18 @@ export async function jobWorkflow(initial: JobWorkflowState): Promise<void> {
     const next = state.queue.shift()!;
     running = next;
     cancelRequested = false;
+    showState();
     const outcome = await execute(next);
     running = null;
     runsThisHistory++;
+    showState();
     await tell(next, { runId: next.runId, jobId: state.jobId, ...outcome });
     void notify(next.runId);
+  }
+  // A deleted job's waiting runs end as cancelled, and whoever waits on them (a dependent run, a
+  // chain, a schedule's firing) hears it, instead of waiting for good.
+  if (deleting && readable()) {
+    for (const queued of state.queue.splice(0)) await finishQueuedAsCancelled(queued);
   }
   await condition(allHandlersFinished);
 }

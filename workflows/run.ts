@@ -7,14 +7,19 @@ import {
   condition,
   isCancellation,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { StoredError } from '../sync/types.js';
+import type { RunStatus, StoredError } from '../sync/types.js';
+import { searchAttributeKeys } from '../temporal/names.js';
 import { bookkeepingActivities } from './bookkeeping.js';
-import { runFinishedSignal, type RunFinished, type SyncRunInput, type SyncRunResult } from './types.js';
+import { readable, summarized } from './readable.js';
+import { pagesSummary, runProgress } from './summaries.js';
+import { runFinishedSignal, type PagesSlice, type RunFinished, type SyncRunInput, type SyncRunResult } from './types.js';
 
 /** Transient failures back off from about a second to at most five minutes. */
 const retry: ActivityOptions['retry'] = {
@@ -43,10 +48,18 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
     finished.set(run.runId, run);
   });
 
+  const named = { jobName: input.jobName ?? input.jobId, n: input.n ?? 0 };
+  /** The run's outcome as a search attribute (SynclineOutcome = "partial_success" finds such runs) and its last details. */
+  const ended = (status: RunStatus, detail: string) => {
+    setCurrentDetails(detail);
+    if (readable()) upsertSearchAttributes([{ key: searchAttributeKeys.outcome, value: status }]);
+  };
   try {
-    const plan = await bookkeeping().beginRun({ runId: input.runId });
+    setCurrentDetails('starting: checking the job and its dependencies');
+    const plan = await summarized(bookkeeping().beginRun, 'begin: check the job and mark the run running', { runId: input.runId });
     for (const dependency of plan.dependencies) {
-      const { runId } = await bookkeeping().requestRun({
+      setCurrentDetails(`waiting for dependency "${dependency.name}" to run first`);
+      const { runId } = await summarized(bookkeeping().requestRun, `ask job "${dependency.name}" for a run first`, {
         jobId: dependency.jobId,
         request: { trigger: 'dependency', parentRunId: input.runId, notify: [workflowInfo().workflowId] },
         requestId: `${input.runId}:dependency:${dependency.jobId}`,
@@ -60,16 +73,23 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
         );
       }
     }
-    let done = false;
-    while (!done) ({ done } = await pages.syncPages({ runId: input.runId }));
-    return await bookkeeping().finishRun({ runId: input.runId, outcome: null });
+    let slice: PagesSlice = { done: false, pages: 0 };
+    while (!slice.done) {
+      slice = await summarized(pages.syncPages, pagesSummary(named, slice.pages), { runId: input.runId });
+      setCurrentDetails(runProgress(slice));
+    }
+    const result = await summarized(bookkeeping().finishRun, 'finish: the status from the counts', { runId: input.runId, outcome: null });
+    ended(result.status, runProgress({ pages: slice.pages, counts: result.counts, status: result.status }));
+    return result;
   } catch (error) {
     if (isCancellation(error)) {
-      await CancellationScope.nonCancellable(() => bookkeeping().finishRun({ runId: input.runId, outcome: { status: 'cancelled', error: null } }));
+      await CancellationScope.nonCancellable(() => summarized(bookkeeping().finishRun, 'finish as cancelled', { runId: input.runId, outcome: { status: 'cancelled', error: null } }));
+      ended('cancelled', 'cancelled; what it wrote stays');
       throw error;
     }
     const stored = storedError(error);
-    await bookkeeping().finishRun({ runId: input.runId, outcome: { status: 'failure', error: stored } });
+    await summarized(bookkeeping().finishRun, 'finish as failed', { runId: input.runId, outcome: { status: 'failure', error: stored } });
+    ended('failure', `failed: ${stored.message}`);
     // Failing the execution makes a failed run show as Failed in the Temporal UI.
     throw ApplicationFailure.nonRetryable(stored.message, stored.code);
   }

@@ -16,6 +16,8 @@ export interface TriggerRequest {
   parentRunId?: string | null;
   /** Workflow ids to tell when this run ends (a dependent run, a chain run). */
   notify?: string[];
+  /** The API token's owner who asked; other triggers name the run after themselves. */
+  actor?: string | null;
 }
 
 export interface TriggerResult {
@@ -33,6 +35,8 @@ export interface QueuedRun {
   chainRunId: string | null;
   parentRunId: string | null;
   notify: string[];
+  /** Absent in runs queued before runs recorded who asked. */
+  actor?: string | null;
 }
 
 export interface JobWorkflowState {
@@ -60,6 +64,9 @@ export interface RunFinished {
 export interface SyncRunInput {
   runId: string;
   jobId: string;
+  /** For what the Temporal UI shows; absent in runs started before it was passed. */
+  jobName?: string;
+  n?: number;
   connectionId: string;
   trigger: RunTrigger;
   window: IsoWindow;
@@ -70,6 +77,13 @@ export interface SyncRunResult {
   status: RunStatus;
   counts: RunCounts;
   error: StoredError | null;
+}
+
+/** What a slice of page work did: whether the source is exhausted, pages so far, and the run's counts (absent in older histories). */
+export interface PagesSlice {
+  done: boolean;
+  pages: number;
+  counts?: RunCounts;
 }
 
 export interface ChainRunInput {
@@ -96,6 +110,8 @@ export interface WatermarkReset extends JobStateView {
 export const resetWatermarkUpdate = defineUpdate<WatermarkReset, []>('resetWatermark');
 export const cancelRunSignal = defineSignal<[string]>('cancelRun');
 export const deleteJobSignal = defineSignal('deleteJob');
+/** The job was renamed: its workflow's memo and search attribute follow. */
+export const renameJobSignal = defineSignal<[string]>('renameJob');
 export const stateQuery = defineQuery<JobStateView>('state');
 /** Sent by a job workflow to whoever asked to be told when a run ends. */
 export const runFinishedSignal = defineSignal<[RunFinished]>('runFinished');

@@ -1,9 +1,15 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 
+/** Query values a log must never hold: an OAuth code and state let their holder finish an authorization. */
+const SECRET_QUERY = /([?&](?:code|state)=)[^&]*/g;
+
+/** A request's URL as logs may show it. */
+export const loggableUrl = (url: string) => url.replace(SECRET_QUERY, '$1[redacted]');
+
 /**
  * One line per request, when it has been answered: its id (bound by Fastify), method, route and
- * path, status, time and who asked. Never headers, bodies or query strings: a token, a session
- * cookie or record data could be in them. Fastify's own is two lines with the client's address.
+ * URL (an OAuth code or state redacted), status, time and who asked. Never headers or bodies: a
+ * token or a session cookie travels there. Fastify's own is two lines with the client's address.
  */
 export class RequestLog extends LogController {
   override incomingRequest(): void {}
@@ -12,7 +18,7 @@ export class RequestLog extends LogController {
     const line = {
       method: request.method,
       route: request.routeOptions.url ?? null,
-      path: request.url.split('?')[0],
+      url: loggableUrl(request.url),
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
       actor: request.actor?.name ?? null,

@@ -90,7 +90,7 @@ export const bulkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }
         let triggered;
         try {
-          triggered = await queueClientRun(services, job, { trigger: 'upload' }, updateId);
+          triggered = await queueClientRun(services, request.actor.name, job, { trigger: 'upload' }, updateId);
         } catch (error) {
           if (error instanceof ApiError && error.code === 'queue_full') throw new ApiError(429, 'queue_full', `${error.message} The file was staged (upload ${id}): the job's next run reads it.`);
           throw error;

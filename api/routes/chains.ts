@@ -125,7 +125,7 @@ export const chainRoutes: FastifyPluginAsyncTypebox = async (app) => {
         workflowId: r.workflowId,
         startedAt: r.startedAt.toISOString(),
         finishedAt: r.finishedAt?.toISOString() ?? null,
-        runs: members.filter((m) => m.chainRunId === r.id).map(toRunDocument),
+        runs: members.filter((m) => m.chainRunId === r.id).map((m) => toRunDocument(m)),
       }));
       const { items, nextCursor } = pageOf(documents, limit, (d) => String(d.n));
       return { items: items.map(({ n: _n, ...rest }) => rest), nextCursor };

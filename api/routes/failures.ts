@@ -78,7 +78,7 @@ export const failureRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   /** Queues a retry for the client, as the other triggers do (Idempotency-Key, 422, 429). */
   const retry = async (http: Parameters<typeof keyedRequest>[0], job: JobRow, trigger: TriggerRequest) => {
-    const { answer, replayed } = await idempotent(db, keyedRequest(http, job.id, trigger), (updateId) => queueClientRun(services, job, trigger, updateId));
+    const { answer, replayed } = await idempotent(db, keyedRequest(http, job.id, trigger), (updateId) => queueClientRun(services, http.actor.name, job, trigger, updateId));
     return { answer, replayed };
   };
 

@@ -10,9 +10,11 @@ import { newId } from '../../services/ids.js';
 import { applyJobPatch, notificationsFor, assertLookupSourcesKept, assertRunnable, auditedJob, keepLockFlags, toJobDocument, validateJob } from '../../services/jobs.js';
 import { assertJobsRemovable, queueClientRun, removeJob } from '../../services/job-lifecycle.js';
 import { REPLAYED_HEADER, idempotent, keyedRequest } from '../../services/idempotency.js';
-import { toRunDocument } from '../../services/runs.js';
+import { runConditions, toRunDocument } from '../../services/runs.js';
+import { nextRunTimes } from '../../services/next-runs.js';
 import { maskWebhookUrl, webhookChange, type WebhookChange } from '../../services/webhooks.js';
 import { workflowIds } from '../../temporal/names.js';
+import { renameJobWorkflow } from '../../temporal/jobs.js';
 import { deleteJobSchedule, upsertJobSchedule, validateSchedule } from '../../temporal/schedules.js';
 import { resetWatermarkUpdate, stateQuery, type JobStateView, type TriggerRequest, type WatermarkReset } from '../../workflows/types.js';
 import type { Schedule } from '../../sync/types.js';
@@ -21,7 +23,7 @@ import { checkedWindow } from '../windows.js';
 import { decodeCursor, decodeIntegerCursor, pageOf } from '../paging.js';
 import { IdParams, Page, PageQuery, errorResponses } from '../schemas/common.js';
 import { ImportFromDateBody, JobCreate, JobPatch, JobStateAnswer, ScheduleBody, TriggerAnswer, TriggerHeaders, triggerResponses } from '../schemas/jobs.js';
-import { RunDocument } from '../schemas/runs.js';
+import { JobRunsQuery, RunDocument } from '../schemas/runs.js';
 
 const JobRef = Type.Ref('Job');
 
@@ -43,9 +45,15 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
     change?.replaced && change.display === maskWebhookUrl(before.notifications.webhookUrl)
       ? [{ attribute: 'notifications', subAttribute: 'webhookUrl', action: 'Edit', oldValue: change.display, newValue: change.display }]
       : [];
+  /** Job documents with when each runs next on its own (Temporal knows its schedules' next firings). */
+  const documents = async (rows: JobRow[]) => {
+    const next = await nextRunTimes(services.temporal, db, rows);
+    return rows.map((row) => ({ ...toJobDocument(row), nextRunAt: next.get(row.id)?.toISOString() ?? null }));
+  };
+  const document = async (row: JobRow) => (await documents([row]))[0]!;
   /** Queues a run for the client; a request sent again with its Idempotency-Key gets the first answer. */
   const trigger = async (http: FastifyRequest, reply: FastifyReply, job: JobRow, request: TriggerRequest) => {
-    const { answer, replayed } = await idempotent(db, keyedRequest(http, job.id, request), (updateId) => queueClientRun(services, job, request, updateId));
+    const { answer, replayed } = await idempotent(db, keyedRequest(http, job.id, request), (updateId) => queueClientRun(services, http.actor.name, job, request, updateId));
     if (replayed) reply.header(REPLAYED_HEADER, 'true');
     return reply.status(202).send(answer);
   };
@@ -62,7 +70,8 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
         .where(and(request.query.connectionId ? eq(jobs.connectionId, request.query.connectionId) : undefined, after ? lt(jobs.id, after) : undefined))
         .orderBy(desc(jobs.id))
         .limit(limit + 1);
-      return pageOf(rows.map(toJobDocument), limit, (j) => j.id);
+      const page = pageOf(rows, limit, (j) => j.id);
+      return { items: await documents(page.items), nextCursor: page.nextCursor };
     },
   );
 
@@ -101,10 +110,10 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await validateJob(db, row);
     const [created] = await db.insert(jobs).values(row).returning();
     await audit(request.actor.name, null, created!);
-    return reply.status(201).send(toJobDocument(created!));
+    return reply.status(201).send(await document(created!));
   });
 
-  app.get('/jobs/:id', { schema: { summary: 'A job', params: IdParams, response: { 200: JobRef, ...errorResponses } } }, async (request) => toJobDocument(await load(request.params.id)));
+  app.get('/jobs/:id', { schema: { summary: 'A job', params: IdParams, response: { 200: JobRef, ...errorResponses } } }, async (request) => document(await load(request.params.id)));
 
   app.patch('/jobs/:id', { schema: { summary: 'Edit a job', params: IdParams, body: JobPatch, response: { 200: JobRef, ...errorResponses } } }, async (request) => {
     const before = await load(request.params.id);
@@ -124,8 +133,13 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const [updated] = await tx.update(jobs).set(next).where(eq(jobs.id, before.id)).returning();
       return updated!;
     });
+    if (after.name !== before.name) {
+      // What Temporal shows follows the rename: the job's workflow and its schedule's firings.
+      await renameJobWorkflow(services.temporal, after.id, after.name);
+      if (after.schedule) await upsertJobSchedule(services.temporal, after, after.schedule);
+    }
     await audit(request.actor.name, before, after, webhook?.replaced ? 'webhook URL replaced; its signing key is new' : null, webhookReplaced(before, webhook));
-    return toJobDocument(after);
+    return document(after);
   });
 
   app.delete('/jobs/:id', { schema: { summary: 'Delete a job and its schedule', params: IdParams, response: { 204: Type.Null(), ...errorResponses } } }, async (request, reply) => {
@@ -150,7 +164,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await upsertJobSchedule(services.temporal, before, schedule);
     const [after] = await db.update(jobs).set({ schedule, updatedAt: new Date() }).where(eq(jobs.id, before.id)).returning();
     await audit(request.actor.name, before, after!);
-    return toJobDocument(after!);
+    return document(after!);
   });
 
   app.delete('/jobs/:id/schedule', { schema: { summary: "Remove the job's schedule", params: IdParams, response: { 204: Type.Null(), ...errorResponses } } }, async (request, reply) => {
@@ -201,16 +215,19 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return state;
   });
 
-  app.get('/jobs/:id/runs', { schema: { summary: "The job's runs, newest first", params: IdParams, querystring: PageQuery, response: { 200: Page(Type.Ref(RunDocument)), ...errorResponses } } }, async (request) => {
+  app.get(
+    '/jobs/:id/runs',
+    { schema: { summary: "The job's runs, newest first, filtered by status, trigger and when they were asked for", params: IdParams, querystring: JobRunsQuery, response: { 200: Page(Type.Ref(RunDocument)), ...errorResponses } } },
+    async (request) => {
     const job = await load(request.params.id);
     const limit = request.query.limit ?? 50;
     const after = decodeIntegerCursor(request.query.cursor);
     const rows = await db
       .select()
       .from(runs)
-      .where(and(eq(runs.jobId, job.id), after !== null ? lt(runs.n, after) : undefined))
+      .where(and(...runConditions({ ...request.query, jobId: job.id }), after !== null ? lt(runs.n, after) : undefined))
       .orderBy(desc(runs.n))
       .limit(limit + 1);
-    return pageOf(rows.map(toRunDocument), limit, (r) => r.id.slice(r.id.lastIndexOf('-') + 1));
+    return pageOf(rows.map((row) => toRunDocument(row)), limit, (r) => r.id.slice(r.id.lastIndexOf('-') + 1));
   });
 };

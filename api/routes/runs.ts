@@ -2,19 +2,24 @@ import { Readable, pipeline } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { stringify } from 'csv-stringify';
-import { eq } from 'drizzle-orm';
+import { and, desc, eq, lt, or, sql as dsql } from 'drizzle-orm';
 import { runs } from '../../db/schema.js';
 import { withFiles } from '../../services/run-files.js';
 import { runConfigurationDocument } from '../../services/run-configuration.js';
 import { workflowIds } from '../../temporal/names.js';
 import { cancelRunSignal, stateQuery } from '../../workflows/types.js';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { LOST_RUN_ERROR, endLostRuns, toRunDocument } from '../../services/runs.js';
+import { LOST_RUN_ERROR, endLostRuns, runConditions, toRunDocument } from '../../services/runs.js';
+import { liveWaiting } from '../../temporal/run-waiting.js';
 import { FINAL_STATUSES, type RunStatus } from '../../sync/types.js';
 import { spreadsheetSafe } from '../csv-cells.js';
 import { conflict, notFound } from '../errors.js';
-import { IdParams, errorResponses } from '../schemas/common.js';
-import { RunDocument } from '../schemas/runs.js';
+import { IdParams, Page, errorResponses } from '../schemas/common.js';
+import { RunDocument, RunsQuery } from '../schemas/runs.js';
+import { decodeTimeCursor, encodeTimeCursor } from '../paging.js';
+
+/** A run's queue time as text at full precision, for cursors. */
+const queuedAtText = dsql<string>`to_char(${runs.queuedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { database, temporal } = app.services;
@@ -26,10 +31,53 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return row;
   };
 
-  app.get('/runs/:id', { schema: { summary: 'A run: status, window, counts, progress and the configuration it runs', params: IdParams, response: { 200: Type.Ref(RunDocument), ...errorResponses } } }, async (request) => {
-    const run = await load(request.params.id);
-    return withFiles(db, { ...toRunDocument(run), configuration: run.configuration ? runConfigurationDocument(run.configuration) : null });
-  });
+  app.get(
+    '/runs',
+    {
+      schema: {
+        summary: 'Runs of every job, newest first, filtered by job, status, trigger and when they were asked for',
+        querystring: RunsQuery,
+        response: { 200: Page(Type.Ref(RunDocument)), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? 50;
+      const after = decodeTimeCursor(request.query.cursor);
+      const rows = await db
+        .select({ run: runs, at: queuedAtText })
+        .from(runs)
+        .where(
+          and(
+            ...runConditions(request.query),
+            after ? or(lt(runs.queuedAt, dsql`${after.at}::timestamptz`), and(eq(runs.queuedAt, dsql`${after.at}::timestamptz`), lt(runs.id, after.id))) : undefined,
+          ),
+        )
+        .orderBy(desc(runs.queuedAt), desc(runs.id))
+        .limit(limit + 1);
+      const items = rows.slice(0, limit);
+      const last = items.at(-1);
+      return { items: items.map((r) => toRunDocument(r.run)), nextCursor: rows.length > limit && last ? encodeTimeCursor({ at: last.at, id: last.run.id }) : null };
+    },
+  );
+
+  app.get(
+    '/runs/:id',
+    {
+      schema: {
+        summary: 'A run: status (retrying while it waits on an outage, with why), window, counts, progress and the configuration it runs',
+        params: IdParams,
+        response: { 200: Type.Ref(RunDocument), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const run = await load(request.params.id);
+      const live = await liveWaiting(temporal, run).catch((error: unknown) => {
+        request.log.warn({ err: error }, 'Temporal could not say whether the run waits on retries; showing what its attempts recorded');
+        return undefined;
+      });
+      return withFiles(db, { ...toRunDocument(run, live), configuration: run.configuration ? runConfigurationDocument(run.configuration) : null });
+    },
+  );
 
   app.get(
     '/runs/:id/errors',

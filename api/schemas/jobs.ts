@@ -160,6 +160,9 @@ export const JobDocument = Type.Object(
     outageBudgetSeconds: Type.Integer(),
     options: Type.Record(Type.String(), Type.Unknown()),
     schedule: Type.Union([Type.Ref(ScheduleBody), Type.Null()]),
+    nextRunAt: Type.Union([Timestamp, Type.Null()], {
+      description: "when the job's schedule (or, for a member of a scheduled job chain, the chain's) next starts a run; null when nothing schedules it or the schedule is disabled",
+    }),
     outOfTheBox: Type.Boolean(),
     createdAt: Timestamp,
     updatedAt: Timestamp,

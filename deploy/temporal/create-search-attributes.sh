@@ -4,7 +4,7 @@
 set -euo pipefail
 
 namespace="${TEMPORAL_NAMESPACE:-default}"
-attributes=(SynclineJobId SynclineConnectionId SynclineTrigger SynclineChainId)
+attributes=(SynclineJobId SynclineConnectionId SynclineTrigger SynclineChainId SynclineJobName SynclineOutcome)
 
 # auto-setup creates the namespace in the background after the frontend is serving.
 for attempt in $(seq 1 90); do
