@@ -23,6 +23,8 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist ./dist
 # db/migrate.ts resolves ./migrations beside its compiled file, i.e. dist/db/migrations.
 COPY db/migrations ./dist/db/migrations
+# The console reads its stylesheet beside its compiled routes (htmx and Pico come from node_modules).
+COPY api/console/assets ./dist/api/console/assets
 USER node
 EXPOSE 3000
 CMD ["node", "dist/api/server.js"]

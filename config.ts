@@ -19,6 +19,8 @@ export const temporalNamespace = (): string => process.env.TEMPORAL_NAMESPACE ??
 export const temporalPort = (): number => intFromEnv('TEMPORAL_PORT', 7233);
 export const temporalUiPort = (): number => intFromEnv('TEMPORAL_UI_PORT', 8233);
 export const apiPort = (): number => intFromEnv('PORT', 3000);
+/** The Temporal Web UI the console links runs to: TEMPORAL_UI_URL, else the UI port on this host. */
+export const temporalUiUrl = (): string => process.env.TEMPORAL_UI_URL || `http://localhost:${temporalUiPort()}`;
 export const publicUrl = (): string => process.env.PUBLIC_URL ?? `http://localhost:${apiPort()}`;
 export const smtpUrl = (): string | null => process.env.SMTP_URL || null;
 export const notifyFrom = (): string => process.env.NOTIFY_FROM ?? 'Syncline <syncline@localhost>';

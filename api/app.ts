@@ -28,6 +28,7 @@ import { previewRoutes } from './routes/previews.js';
 import { MAX_UPLOAD_MS } from '../connectors/bulk-api/staging.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { consoleRoutes } from './console/routes.js';
 
 export interface AppServices {
   database: Database;
@@ -36,6 +37,8 @@ export interface AppServices {
   outbound: Outbound;
   tokens: ApiToken[];
   publicUrl: string;
+  /** The Temporal Web UI, for the console's links to a run's workflow; none when unset. */
+  temporalUiUrl?: string | null;
 }
 
 declare module 'fastify' {
@@ -124,5 +127,6 @@ export async function buildApp(services: AppServices, options: { logger?: boolea
   await app.register(tagged(previewRoutes, 'jobs'), { prefix: '/v1' });
   await app.register(tagged(oauthRoutes, 'connections'), { prefix: '/v1' });
   await app.register(tagged(webhookRoutes, 'jobs'), { prefix: '/v1' });
+  await app.register(consoleRoutes, { prefix: '/console' });
   return app;
 }

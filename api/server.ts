@@ -1,5 +1,5 @@
 // `npm run api`: the REST API alone (production and compose), against DATABASE_URL and TEMPORAL_ADDRESS.
-import { apiHost, apiPort, databaseUrl, parseApiTokens, publicUrl, taskQueue, temporalAddress, temporalNamespace } from '../config.js';
+import { apiHost, apiPort, databaseUrl, parseApiTokens, publicUrl, taskQueue, temporalAddress, temporalNamespace, temporalUiUrl } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { SecretBox } from '../services/secrets.js';
@@ -14,7 +14,7 @@ const key = await secretKey({ allowGenerated: false });
 await migrateDatabase(databaseUrl());
 const database = openDatabase(databaseUrl());
 const temporal = await connectTemporal(temporalAddress() ?? '127.0.0.1:7233', temporalNamespace(), taskQueue());
-const app = await buildApp({ database, temporal, secrets: new SecretBox(key), outbound: new Outbound(outboundPolicyFromEnv()), tokens, publicUrl: publicUrl() }, { logger: true });
+const app = await buildApp({ database, temporal, secrets: new SecretBox(key), outbound: new Outbound(outboundPolicyFromEnv()), tokens, publicUrl: publicUrl(), temporalUiUrl: temporalUiUrl() }, { logger: true });
 await app.listen({ port: apiPort(), host: apiHost() });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -490,5 +490,6 @@ export type RunRow = typeof runs.$inferSelect;
 export type ChainRow = typeof jobChains.$inferSelect;
 export type AuditRow = typeof auditLog.$inferInsert;
 export type RunFileRow = typeof runFiles.$inferSelect;
+export type RunErrorRow = typeof runErrors.$inferSelect;
 export type UploadRow = typeof uploads.$inferSelect;
 export type OAuthStateRow = typeof oauthStates.$inferSelect;

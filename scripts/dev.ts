@@ -21,6 +21,7 @@ import {
   temporalNamespace,
   temporalPort,
   temporalUiPort,
+  temporalUiUrl,
   type ApiToken,
 } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
@@ -91,7 +92,8 @@ async function main(): Promise<void> {
     await connection.close();
   });
 
-  const app = await buildApp({ database, temporal, secrets, outbound, tokens, publicUrl: publicUrl() }, { logger: true });
+  const uiUrl = process.env.TEMPORAL_UI_URL || devServer?.uiUrl || temporalUiUrl();
+  const app = await buildApp({ database, temporal, secrets, outbound, tokens, publicUrl: publicUrl(), temporalUiUrl: uiUrl }, { logger: true });
   await app.listen({ port: apiPort(), host: apiHost() });
   stops.unshift(() => app.close());
 

@@ -23,6 +23,7 @@ export function welcomeText(info: WelcomeInfo): string {
     '',
     'Syncline is up.',
     `  API            ${info.base}/v1`,
+    `  Console        ${info.base}/console  (sign in with an API token)`,
     `  API docs       ${info.base}/docs`,
     `  Health         ${info.base}/healthz`,
     `  Temporal UI    ${info.temporalUi}`,

@@ -1,6 +1,6 @@
 // Credentials are encrypted at rest with SECRET_KEY (AES-256-GCM) and only ever decrypted by the
 // code that talks to the source, never by the API's read paths.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 
 export const MASK = '********';
 
@@ -17,6 +17,11 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const body = Buffer.concat([cipher.update(JSON.stringify(secrets), 'utf8'), cipher.final()]);
     return ['v1', iv.toString('base64'), cipher.getAuthTag().toString('base64'), body.toString('base64')].join('.');
+  }
+
+  /** A key for one other purpose (signing console sessions, say), derived from SECRET_KEY and never it. */
+  derive(purpose: string): Buffer {
+    return createHmac('sha256', this.key).update(`syncline:${purpose}`).digest();
   }
 
   open(sealed: string | null): Record<string, string> {

@@ -1,10 +1,9 @@
-import { Readable, pipeline } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { stringify } from 'csv-stringify';
 import { and, desc, eq, lt, or, sql as dsql } from 'drizzle-orm';
 import { runs } from '../../db/schema.js';
 import { withFiles } from '../../services/run-files.js';
+import { runErrorsCsv } from '../../services/run-errors.js';
 import { runConfigurationDocument } from '../../services/run-configuration.js';
 import { workflowIds } from '../../temporal/names.js';
 import { cancelRunSignal, stateQuery } from '../../workflows/types.js';
@@ -12,7 +11,6 @@ import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { LOST_RUN_ERROR, endLostRuns, runConditions, toRunDocument } from '../../services/runs.js';
 import { liveWaiting } from '../../temporal/run-waiting.js';
 import { FINAL_STATUSES, type RunStatus } from '../../sync/types.js';
-import { spreadsheetSafe } from '../csv-cells.js';
 import { conflict, notFound } from '../errors.js';
 import { IdParams, Page, errorResponses } from '../schemas/common.js';
 import { RunDocument, RunsQuery } from '../schemas/runs.js';
@@ -91,22 +89,8 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const run = await load(request.params.id);
-      const csv = stringify({ header: true, columns: ['source_id', 'key_values', 'reason', 'record'] });
-      // Streamed in batches: a run with a million failures must not be held in memory.
-      const rows = sql`select source_id, key_values, reason, record from run_errors where run_id = ${run.id} order by id`.cursor(1000);
-      const source = Readable.from(
-        (async function* () {
-          for await (const batch of rows) {
-            for (const row of batch) yield [row.source_id, JSON.stringify(row.key_values), row.reason, JSON.stringify(row.record)].map(spreadsheetSafe);
-          }
-        })(),
-      );
       reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${run.id}-errors.csv"`);
-      // pipeline, not pipe: a client that goes away destroys the CSV stream, and with it the rows'
-      // cursor, which otherwise held its database connection for good.
-      const body = pipeline(source, csv, (error) => {
-        if (error && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') request.log.warn({ err: error }, 'errors download stopped');
-      });
+      const body = runErrorsCsv(sql, run.id, (error) => request.log.warn({ err: error }, 'errors download stopped'));
       // The declared 200 schema documents the CSV for OpenAPI; the body itself is a stream.
       return reply.send(body as unknown as string);
     },

@@ -77,6 +77,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       { name: 'victor', token: VIEWER_TOKEN, role: 'viewer' },
     ],
     publicUrl: 'http://syncline.test',
+    temporalUiUrl: 'http://temporal-ui.test',
   });
 
   let nativeConnection: NativeConnection | null = null;
