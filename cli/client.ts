@@ -19,11 +19,13 @@ export interface Client {
   baseUrl: string;
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<T>;
+  /** A body as it arrives (a CSV download), chunk by chunk as text. */
+  stream(path: string): Promise<AsyncIterable<string>>;
 }
 
 export function createClient(baseUrl: string, token: string): Client {
   const root = baseUrl.replace(/\/+$/, '');
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  const send = async (method: string, path: string, body?: unknown): Promise<Response> => {
     let response: Response;
     try {
       response = await fetch(`${root}${path}`, {
@@ -35,11 +37,25 @@ export function createClient(baseUrl: string, token: string): Client {
       const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
       throw new CliError(`Could not reach Syncline at ${root}${cause}. Check SYNCLINE_URL.`);
     }
-    const text = await response.text();
-    if (!response.ok) throw new CliError(describeRefusal(response.status, text));
+    if (!response.ok) throw new CliError(describeRefusal(response.status, await response.text()));
+    return response;
+  };
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const text = await (await send(method, path, body)).text();
     return (text ? JSON.parse(text) : null) as T;
   };
-  return { baseUrl: root, get: (path) => call('GET', path), post: (path, body) => call('POST', path, body) };
+  const stream = async (path: string): Promise<AsyncIterable<string>> => {
+    const response = await send('GET', path);
+    const body = response.body;
+    return (async function* () {
+      if (!body) return;
+      const decoder = new TextDecoder();
+      for await (const chunk of body) yield decoder.decode(chunk as Uint8Array, { stream: true });
+      const rest = decoder.decode();
+      if (rest) yield rest;
+    })();
+  };
+  return { baseUrl: root, get: (path) => call('GET', path), post: (path, body) => call('POST', path, body), stream };
 }
 
 function describeRefusal(status: number, text: string): string {

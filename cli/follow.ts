@@ -32,7 +32,8 @@ export async function followRun(client: Client, runId: string, out: Output, poll
       out.write(`\r\x1b[2K${progressLine(run, frame)}${done ? '\n' : ''}`);
     } else {
       const line = plainLine(run);
-      const key = `${run.status} ${run.progress.recordsProcessed} ${run.progress.pages}`;
+      // A new attempt, or a new time for the next one, is news too.
+      const key = `${run.status} ${run.progress.recordsProcessed} ${run.progress.pages} ${run.waiting?.attempt ?? ''} ${run.waiting?.nextAttemptAt ?? ''}`;
       if (key !== last) out.write(`${line}\n`);
       last = key;
     }

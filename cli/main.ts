@@ -1,8 +1,11 @@
 // `syncline`: trigger and follow runs and inspect jobs from a terminal or a script, over the REST API.
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { CliError, createClient, type Client } from './client.js';
 import { followRun, type Output } from './follow.js';
-import { countsLine, describeRun, SUCCEEDED, type RunView } from './progress.js';
+import { clock, countsLine, describeRun, SUCCEEDED, type RunView } from './progress.js';
 
 export const USAGE = `Usage: syncline <command> [options]
 
@@ -11,6 +14,9 @@ Commands:
   import-from-date <jobId> --from <iso> [--to <iso>] [--follow]
                                                              run a job over [from, to); the watermark stays
   run <runId> [--follow]                                     show a run (and follow it to its end)
+  runs <jobId> [--status <s>] [--trigger <t>] [--from <iso>] [--to <iso>] [--limit <n>]
+                                                             a job's runs, newest first (from/to: when queued)
+  errors <runId> [--out <file.csv>]                          a run's failed records as CSV (to stdout without --out)
   jobs [--connection <id>]                                   list jobs
   state <jobId>                                              a job's watermark, running and queued runs
 
@@ -19,9 +25,12 @@ Options:
   --json       print the API's JSON instead of text
   -h, --help   show this help
 
+Statuses: queued, running, retrying (running, waiting on an outage), success, partial_success,
+failure, cancelled. Triggers: import_now, import_from_date, schedule, chain, dependency, upload.
+
 Environment:
   SYNCLINE_URL     the API (default http://localhost:3000)
-  SYNCLINE_TOKEN   an API token (viewer tokens can run "run", "jobs" and "state")`;
+  SYNCLINE_TOKEN   an API token (viewer tokens can run "run", "runs", "errors", "jobs" and "state")`;
 
 export interface Io {
   env: Record<string, string | undefined>;
@@ -50,7 +59,17 @@ interface Page<T> {
   nextCursor: string | null;
 }
 
-type Flags = { follow: boolean; json: boolean; from: string | undefined; to: string | undefined; connection: string | undefined };
+type Flags = {
+  follow: boolean;
+  json: boolean;
+  from: string | undefined;
+  to: string | undefined;
+  connection: string | undefined;
+  status: string | undefined;
+  trigger: string | undefined;
+  limit: string | undefined;
+  out: string | undefined;
+};
 
 /** Runs one command; resolves to the process exit code. */
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -72,7 +91,17 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   if (!command) throw new CliError('no command given', 2);
-  const flags: Flags = { follow: values.follow ?? false, json: values.json ?? false, from: values.from, to: values.to, connection: values.connection };
+  const flags: Flags = {
+    follow: values.follow ?? false,
+    json: values.json ?? false,
+    from: values.from,
+    to: values.to,
+    connection: values.connection,
+    status: values.status,
+    trigger: values.trigger,
+    limit: values.limit,
+    out: values.out,
+  };
   const client = clientFrom(io.env);
   const print = (lines: string[] | string) => io.stdout.write(`${Array.isArray(lines) ? lines.join('\n') : lines}\n`);
   switch (command) {
@@ -91,6 +120,43 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       if (flags.follow) return finished(client, await followRun(client, runId, io.stdout, pollInterval(io.env)), flags, io);
       const run = await client.get<RunView>(`/v1/runs/${encodeURIComponent(runId)}`);
       print(flags.json ? JSON.stringify(run, null, 2) : describeRun(run, client.baseUrl));
+      return 0;
+    }
+    case 'runs': {
+      const jobId = one(args, 'a job id', 'runs <jobId>');
+      const limit = flags.limit === undefined ? 20 : Number(flags.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new CliError(`--limit must be a whole number from 1 to 500, got "${flags.limit}"`, 2);
+      const query = new URLSearchParams({ limit: String(limit) });
+      if (flags.status) query.set('status', flags.status);
+      if (flags.trigger) query.set('trigger', flags.trigger);
+      if (flags.from) query.set('from', isoOrFail('--from', flags.from));
+      if (flags.to) query.set('to', isoOrFail('--to', flags.to));
+      const page = await client.get<Page<RunView & { queuedAt: string }>>(`/v1/jobs/${encodeURIComponent(jobId)}/runs?${query.toString()}`);
+      if (flags.json) print(JSON.stringify(page.items, null, 2));
+      else print(page.items.length === 0 ? 'No runs.' : runTable(page.items, Date.now()));
+      return 0;
+    }
+    case 'errors': {
+      const runId = one(args, 'a run id', 'errors <runId> [--out file.csv]');
+      const body = await client.stream(`/v1/runs/${encodeURIComponent(runId)}/errors`);
+      if (!flags.out) {
+        for await (const chunk of body) io.stdout.write(chunk);
+        return 0;
+      }
+      let bytes = 0;
+      const counted = (async function* () {
+        for await (const chunk of body) {
+          bytes += Buffer.byteLength(chunk);
+          yield chunk;
+        }
+      })();
+      try {
+        await pipeline(Readable.from(counted), createWriteStream(flags.out));
+      } catch (error) {
+        if (error instanceof CliError) throw error;
+        throw new CliError(`could not write ${flags.out}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      io.stderr.write(`wrote the failed records of ${runId} to ${flags.out} (${bytes.toLocaleString('en-US')} bytes)\n`);
       return 0;
     }
     case 'jobs': {
@@ -123,6 +189,10 @@ function parseCommandLine(argv: string[]) {
         from: { type: 'string' },
         to: { type: 'string' },
         connection: { type: 'string' },
+        status: { type: 'string' },
+        trigger: { type: 'string' },
+        limit: { type: 'string' },
+        out: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -181,6 +251,23 @@ function jobTable(jobs: JobView[]): string {
     j.schedule ? `${j.schedule.frequency}${j.schedule.enabled ? '' : ' (paused)'}` : '-',
   ]);
   const header = ['ID', 'NAME', 'CONNECTION', 'OBJECTS', 'UPSERT KEY', 'SCHEDULE'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+function runTable(runs: (RunView & { queuedAt: string })[], now: number): string {
+  const rows = runs.map((r) => [
+    r.id,
+    r.status,
+    r.trigger,
+    r.actor ?? '-',
+    r.queuedAt.replace('T', ' ').slice(0, 19),
+    r.startedAt ? clock(((r.finishedAt ? Date.parse(r.finishedAt) : now) - Date.parse(r.startedAt)) / 1000) : '-',
+    r.counts.fetched.toLocaleString('en-US'),
+    r.counts.failed.toLocaleString('en-US'),
+    r.waiting ? `retrying: ${r.waiting.lastError.message}` : (r.error?.message ?? (r.waited ? `waited ${clock(r.waited.seconds)} on an outage` : '')),
+  ]);
+  const header = ['RUN', 'STATUS', 'TRIGGER', 'ACTOR', 'QUEUED (UTC)', 'TOOK', 'FETCHED', 'FAILED', 'WHY'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }

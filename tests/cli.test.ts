@@ -1,10 +1,13 @@
 // The `syncline` command, run as a child process against the API listening on a real port.
 import { spawn } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, api, PX_KEY, startStack, VIEWER_TOKEN, type Stack } from './support/stack.js';
 import { chooseAccountIdKey, connectPx, type JobDoc, type RunDoc } from './support/px-flow.js';
-import { progressLine, type RunView } from '../cli/progress.js';
+import { plainLine, progressLine, type RunView } from '../cli/progress.js';
 
 const BIN = fileURLToPath(new URL('../bin/syncline.js', import.meta.url));
 
@@ -74,7 +77,7 @@ describe('the syncline CLI', () => {
   it("shows a run and a job's state", async () => {
     const shown = await syncline(['run', firstRunId]);
     expect(shown.code).toBe(0);
-    expect(shown.stdout).toContain(`Run ${firstRunId} (job ${companySync.id}, import_now): success`);
+    expect(shown.stdout).toContain(`Run ${firstRunId} (job ${companySync.id}, import_now by alice): success`);
     expect(shown.stdout).toContain('inserted 45');
 
     const json = await syncline(['run', firstRunId, '--json']);
@@ -126,6 +129,52 @@ describe('the syncline CLI', () => {
     expect(wrongCommand.stderr).toContain('Usage: syncline');
   });
 
+  it("lists a job's runs, newest first, filtered by status and trigger", async () => {
+    const all = await syncline(['runs', companySync.id]);
+    expect(all.code, all.stderr).toBe(0);
+    const lines = all.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^RUN\s+STATUS\s+TRIGGER\s+ACTOR\s+QUEUED \(UTC\)\s+TOOK\s+FETCHED\s+FAILED\s+WHY$/);
+    const ids = lines.slice(1).map((line) => line.split(/\s+/)[0]);
+    const runs = (await api<{ items: RunDoc[] }>(stack, 'GET', `/v1/jobs/${companySync.id}/runs`)).body.items;
+    expect(ids).toEqual(runs.map((r) => r.id));
+    expect(lines.find((line) => line.startsWith(`${firstRunId} `))).toMatch(new RegExp(`^${firstRunId}\\s+success\\s+import_now\\s+alice\\s`));
+    expect(lines.find((line) => line.includes('failure'))).toContain('Gainsight PX rejected the API key (401)');
+
+    const failed = await syncline(['runs', companySync.id, '--status', 'failure', '--trigger', 'import_now']);
+    expect(failed.stdout.trim().split('\n').slice(1).map((line) => line.split(/\s+/)[1])).toEqual(['failure']);
+    const none = await syncline(['runs', companySync.id, '--from', '2999-01-01T00:00:00Z']);
+    expect(none.stdout.trim()).toBe('No runs.');
+    const wrong = await syncline(['runs', companySync.id, '--status', 'sleeping']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('querystring/status');
+  });
+
+  it("writes a run's failed records as CSV to a file or to stdout", async () => {
+    // Update-only into an empty target: every account is a record that fails on its own.
+    await stack.database.sql`delete from company`;
+    expect((await api(stack, 'PATCH', `/v1/jobs/${companySync.id}`, { modificationType: 'update' })).status).toBe(200);
+    const triggered = await syncline(['import-from-date', companySync.id, '--from', '1970-01-01T00:00:00Z', '--follow']);
+    expect((await api(stack, 'PATCH', `/v1/jobs/${companySync.id}`, { modificationType: 'upsert' })).status).toBe(200);
+    expect(triggered.stdout).toMatch(/ended: partial_success\n$/);
+    const runId = /^Run (\S+) /m.exec(triggered.stdout)![1]!;
+
+    const out = join(await mkdtemp(join(tmpdir(), 'syncline-cli-')), 'errors.csv');
+    const written = await syncline(['errors', runId, '--out', out], { SYNCLINE_TOKEN: VIEWER_TOKEN });
+    expect(written.code, written.stderr).toBe(0);
+    expect(written.stderr).toContain(`wrote the failed records of ${runId} to ${out}`);
+    const csv = await readFile(out, 'utf8');
+    const api45 = await stack.app.inject({ method: 'GET', url: `/v1/runs/${runId}/errors`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(csv).toBe(api45.body);
+    expect(csv.trim().split('\n')).toHaveLength(1 + 45);
+    expect(csv).toContain('no matching record');
+
+    const printed = await syncline(['errors', runId]);
+    expect(printed.stdout).toBe(csv);
+    const missing = await syncline(['errors', 'job_nope-1']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Run "job_nope-1" does not exist');
+  });
+
   it('draws a progress bar with records and pages on a terminal', () => {
     const run: RunView = {
       id: 'job_x-1',
@@ -144,5 +193,33 @@ describe('the syncline CLI', () => {
     for (const line of frames) expect(line).toMatch(/^\[[= ]{24}\] running +1,200 records, 12 pages$/);
     expect(frames[0]).not.toBe(frames[1]);
     expect(progressLine({ ...run, status: 'success' }, 3)).toMatch(/^\[={24}\] success/);
+  });
+
+  it('shows the rate and the elapsed time, and a run waiting on retries says why instead of animating', () => {
+    const started = Date.parse('2026-01-01T10:00:00Z');
+    const run: RunView = {
+      id: 'job_x-2',
+      jobId: 'job_x',
+      status: 'running',
+      trigger: 'import_now',
+      window: { from: null, to: null },
+      counts: { fetched: 12_000, filtered: 0, inserted: 12_000, updated: 0, unchanged: 0, failed: 0 },
+      progress: { recordsProcessed: 12_000, pages: 12 },
+      error: null,
+      workflowId: 'job:job_x:run:2',
+      startedAt: new Date(started).toISOString(),
+      finishedAt: null,
+    };
+    expect(progressLine(run, 1, started + 75_000)).toMatch(/ running +12,000 records, 12 pages, 160 records\/s, 1:15 elapsed$/);
+    expect(plainLine(run, started + 75_000)).toBe('2026-01-01T10:01:15.000Z job_x-2 running: 12,000 records, 12 pages, 160 records/s, 1:15 elapsed');
+    const waiting = {
+      ...run,
+      status: 'retrying',
+      waiting: { reason: 'source_unavailable', attempt: 8, lastError: { code: 'SOURCE_UNAVAILABLE', message: 'Gainsight PX is unavailable: server error (503)' }, since: new Date(started + 20_000).toISOString(), nextAttemptAt: new Date(started + 120_000).toISOString() },
+    };
+    const frames = [3, 4].map((frame) => progressLine(waiting, frame, started + 75_000));
+    expect(frames[0]).toBe(frames[1]);
+    expect(frames[0]).toContain('waiting to retry');
+    expect(frames[0]).toMatch(/; waiting 0:55 after 7 failed attempts, attempt 8 in 0:45: Gainsight PX is unavailable: server error \(503\)$/);
   });
 });
