@@ -105,6 +105,24 @@ describe('the OpenAPI document', () => {
     expect(doc.components.schemas).toHaveProperty('Run');
   });
 
+  it('groups every route under one tag, in the order the document lists the tags', () => {
+    const tags = ((doc as unknown as { tags?: { name: string }[] }).tags ?? []).map((t) => t.name);
+    expect(tags).toEqual(['connections', 'jobs', 'runs', 'chains', 'logs', 'objects', 'bulk', 'health']);
+    const byTag = new Map<string, string[]>();
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const operationTags = (operation as Operation & { tags?: string[] }).tags ?? [];
+        expect(operationTags, `${method.toUpperCase()} ${path}`).toHaveLength(1);
+        expect(tags).toContain(operationTags[0]);
+        byTag.set(operationTags[0]!, [...(byTag.get(operationTags[0]!) ?? []), `${method.toUpperCase()} ${path}`]);
+      }
+    }
+    expect(byTag.get('runs')).toEqual(expect.arrayContaining(['GET /v1/runs', 'GET /v1/runs/{id}', 'GET /v1/runs/{id}/errors', 'POST /v1/runs/{id}/cancel']));
+    expect(byTag.get('jobs')).toEqual(expect.arrayContaining(['POST /v1/jobs/{id}/import-now', 'GET /v1/jobs/{id}/runs']));
+    expect(byTag.get('bulk')).toEqual(expect.arrayContaining(['POST /v1/bulk/jobs/{jobId}/files']));
+    expect(byTag.get('health')).toEqual(['GET /healthz']);
+  });
+
   it('serves the interactive page at /docs without a token', async () => {
     let answer = await stack.app.inject({ method: 'GET', url: '/docs' });
     if (answer.statusCode >= 300 && answer.statusCode < 400) answer = await stack.app.inject({ method: 'GET', url: String(answer.headers.location) });

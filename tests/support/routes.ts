@@ -25,9 +25,14 @@ export function registeredRoutes(app: FastifyInstance): RegisteredRoute[] {
   return routes;
 }
 
-/** The routes of the API itself: not the interactive docs nor the document they read. */
+/** The routes of the API itself: not the interactive docs nor the document they read, nor the console's pages. */
 export function apiRoutes(app: FastifyInstance): RegisteredRoute[] {
-  return registeredRoutes(app).filter((r) => !r.url.startsWith('/docs') && r.url !== '/openapi.json');
+  return registeredRoutes(app).filter((r) => !r.url.startsWith('/docs') && r.url !== '/openapi.json' && !r.url.startsWith('/console'));
+}
+
+/** The console's pages and forms. */
+export function consoleRoutes(app: FastifyInstance): RegisteredRoute[] {
+  return registeredRoutes(app).filter((r) => r.url.startsWith('/console'));
 }
 
 /** A route's URL with every path parameter filled in. */
