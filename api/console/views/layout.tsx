@@ -21,6 +21,8 @@ export function Layout({ title, session, section, children }: { title: string; s
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="htmx-config" content={HTMX_CONFIG} />
         <title>{`${title} · Syncline`}</title>
+        {/* No icon: without this the browser asks the API for /favicon.ico, which needs a token. */}
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/console/assets/pico.min.css" />
         <link rel="stylesheet" href="/console/assets/console.css" />
         <script src="/console/assets/htmx.min.js" defer></script>
