@@ -23,6 +23,7 @@ export const SUCCEEDED = ['success', 'partial_success'];
 
 const WIDTH = 24;
 const number = (n: number) => n.toLocaleString('en-US');
+const pages = (n: number) => `${number(n)} page${n === 1 ? '' : 's'}`;
 
 /** Seconds as m:ss or h:mm:ss. */
 export function clock(seconds: number): string {
@@ -62,14 +63,14 @@ export function progressLine(run: RunView, frame: number, now: number = Date.now
     : run.waiting
       ? ' waiting to retry '.padStart(21).padEnd(WIDTH)
       : Array.from({ length: WIDTH }, (_, i) => (i >= start - block && i < start ? '=' : run.status === 'queued' ? '.' : ' ')).join('');
-  const line = `[${bar}] ${run.status.padEnd(15)} ${number(run.progress.recordsProcessed)} records, ${number(run.progress.pages)} pages${pace(run, now)}`;
+  const line = `[${bar}] ${run.status.padEnd(15)} ${number(run.progress.recordsProcessed)} records, ${pages(run.progress.pages)}${pace(run, now)}`;
   return run.waiting ? `${line}; ${waitingLine(run, now)}` : line;
 }
 
 /** The line printed when not on a terminal, once per change. */
 export function plainLine(run: RunView, now: number = Date.now()): string {
   const waiting = run.waiting ? `; ${waitingLine(run, now)}` : '';
-  return `${new Date(now).toISOString()} ${run.id} ${run.status}: ${number(run.progress.recordsProcessed)} records, ${number(run.progress.pages)} pages${pace(run, now)}${waiting}`;
+  return `${new Date(now).toISOString()} ${run.id} ${run.status}: ${number(run.progress.recordsProcessed)} records, ${pages(run.progress.pages)}${pace(run, now)}${waiting}`;
 }
 
 export function countsLine(run: RunView): string {
