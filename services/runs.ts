@@ -1,5 +1,6 @@
 import { and, eq, gte, inArray, isNotNull, isNull, lt, notInArray, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { badRequest } from '../api/errors.js';
 import { runs, type RunRow } from '../db/schema.js';
 import type { RunStatus, RunTrigger, RunWaiting, StoredError } from '../sync/types.js';
 
@@ -121,7 +122,17 @@ export function runConditions(filters: RunFilters): (SQL | undefined)[] {
     filters.jobId ? eq(runs.jobId, filters.jobId) : undefined,
     status,
     filters.trigger ? eq(runs.trigger, filters.trigger) : undefined,
-    filters.from ? gte(runs.queuedAt, new Date(filters.from)) : undefined,
-    filters.to ? lt(runs.queuedAt, new Date(filters.to)) : undefined,
+    filters.from ? gte(runs.queuedAt, storableTime(filters.from, 'from')) : undefined,
+    filters.to ? lt(runs.queuedAt, storableTime(filters.to, 'to')) : undefined,
   ];
+}
+
+/** A time PostgreSQL can compare with: a real instant in the years 1 to 9999 (a leap second or year 0 is not). */
+function storableTime(text: string, field: string): Date {
+  const time = new Date(text);
+  const year = time.getUTCFullYear();
+  if (Number.isNaN(time.getTime()) || year < 1 || year > 9999) {
+    throw badRequest(`${field} must be a time from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z, got "${text}"`, [{ path: `querystring/${field}`, message: 'must be a time in the years 1 to 9999' }]);
+  }
+  return time;
 }
