@@ -211,7 +211,7 @@ describe('the Syncline console in a browser', () => {
     expect(refused.headers.location).toBe('/console/login?next=%2Fconsole%2Fjobs');
 
     // The same SECRET_KEY, but alice's token was replaced: her session ends with it.
-    const rotated = await buildApp({ database: stack.database, temporal: stack.temporal, secrets: stack.secrets, tokens: [{ name: 'alice', token: 'a-new-admin-token', role: 'admin' }], publicUrl: CONSOLE_ORIGIN });
+    const rotated = await buildApp({ database: stack.database, temporal: stack.temporal, secrets: stack.secrets, outbound: stack.outbound, tokens: [{ name: 'alice', token: 'a-new-admin-token-of-24-characters', role: 'admin' }], publicUrl: CONSOLE_ORIGIN });
     try {
       expect((await stack.app.inject({ method: 'GET', url: '/console/jobs', headers: { cookie } })).statusCode).toBe(200);
       expect((await rotated.inject({ method: 'GET', url: '/console/jobs', headers: { cookie } })).statusCode).toBe(303);

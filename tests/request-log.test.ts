@@ -23,8 +23,8 @@ describe('the request log', () => {
     const stream = new PassThrough();
     stream.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
     app = await buildApp(
-      { database: stack.database, temporal: stack.temporal, secrets: stack.secrets, tokens: [{ name: 'alice', token: ADMIN_TOKEN, role: 'admin' }, { name: 'victor', token: VIEWER_TOKEN, role: 'viewer' }], publicUrl: CONSOLE_ORIGIN },
-      { logger: { stream } },
+      { database: stack.database, temporal: stack.temporal, secrets: stack.secrets, outbound: stack.outbound, tokens: [{ name: 'alice', token: ADMIN_TOKEN, role: 'admin' }, { name: 'victor', token: VIEWER_TOKEN, role: 'viewer' }], publicUrl: CONSOLE_ORIGIN },
+      { logStream: stream },
     );
   });
   afterAll(async () => {
@@ -32,7 +32,7 @@ describe('the request log', () => {
     await stack?.stop();
   });
 
-  it('writes one line per request with its id, route, status, time and who asked, and never a token or a session cookie', async () => {
+  it('writes one line per request with its id, route, URL, status, time and who asked, and never a token or a session cookie', async () => {
     const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
     const listed = await app.inject({ method: 'GET', url: '/v1/jobs?limit=5', headers: bearer(ADMIN_TOKEN) });
     const refused = await app.inject({ method: 'GET', url: '/v1/jobs', headers: bearer('not-a-token') });
@@ -43,8 +43,8 @@ describe('the request log', () => {
     expect([listed.statusCode, refused.statusCode, missing.statusCode, login.statusCode, page.statusCode]).toEqual([200, 401, 404, 303, 200]);
 
     const logged = lines().filter((line) => line.msg === 'request');
-    expect(logged.map((line) => [line.method, line.route, line.path, line.status, line.actor])).toEqual([
-      ['GET', '/v1/jobs', '/v1/jobs', 200, 'alice'],
+    expect(logged.map((line) => [line.method, line.route, line.url, line.status, line.actor])).toEqual([
+      ['GET', '/v1/jobs', '/v1/jobs?limit=5', 200, 'alice'],
       ['GET', '/v1/jobs', '/v1/jobs', 401, null],
       ['GET', '/v1/runs/:id', '/v1/runs/job_nope-1', 404, 'victor'],
       ['POST', '/console/login', '/console/login', 303, null],

@@ -61,6 +61,10 @@ export function jobWorkflowDetails(jobId: string): string {
   return `Job ${jobId}. Every run of the job starts here, one at a time, as a child workflow job:${jobId}:run:<n>; triggers that arrive meanwhile wait in this workflow's queue.`;
 }
 
+export function previewSummary(preview: { jobName: string; n: number; limit: number; draft: boolean }): string {
+  return `${oneLine(preview.jobName)} · preview ${preview.n} of up to ${preview.limit} records${preview.draft ? ' (a draft)' : ''}; writes nothing`;
+}
+
 export function scheduledJobSummary(jobName: string): string {
   return `${oneLine(jobName)} · scheduled run`;
 }

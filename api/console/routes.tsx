@@ -22,7 +22,8 @@ import type { TriggerRequest } from '../../workflows/types.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
 import { decodeTimeCursor, encodeTimeCursor } from '../paging.js';
 import { jobNames, jobsOverview, connectionsOverview, runsPage, type RunView } from './queries.js';
-import { Sessions, findToken, sentFromConsole, type Session } from './session.js';
+import { Sessions, sentFromConsole, type Session } from './session.js';
+import { tokenMatcher } from '../plugins/auth.js';
 import { ConnectionsPage } from './views/connections.js';
 import { ErrorPage } from './views/error.js';
 import { JobPage, JobsPage } from './views/jobs.js';
@@ -70,6 +71,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
   const services = app.services;
   const { db, sql } = services.database;
   const { temporal } = services;
+  const matchToken = tokenMatcher(services.tokens);
   const sessions = new Sessions(services.tokens, services.secrets.derive('console-session'), new URL(services.publicUrl).protocol === 'https:');
   await app.register(cookie, { secret: services.secrets.derive('console-cookie'), hook: 'onRequest' });
   await app.register(formbody, { bodyLimit: 16 * 1024 });
@@ -133,7 +135,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
       // A page elsewhere must not sign a person in under someone else's token either.
       if (!sentFromConsole(request, services.publicUrl)) throw new ApiError(403, 'cross_site_request', 'This sign-in was not sent from the console\'s own page, so it was refused.');
       const { token, next } = request.body as { token: string; next?: string };
-      const found = findToken(services.tokens, token.trim());
+      const found = matchToken(token.trim());
       if (!found) return html(reply, <LoginPage problem="That is not a valid API token." next={next} />, 401);
       sessions.start(reply, found);
       request.log.info({ actor: found.name }, 'console sign-in');

@@ -8,6 +8,7 @@ import { jobPreviews, jobs } from '../../db/schema.js';
 import { applyJobPatch, assertRunnable, validateJob } from '../../services/jobs.js';
 import type { PreviewInput, PreviewResult } from '../../activities/preview.js';
 import type { previewWorkflow } from '../../workflows/preview.js';
+import { previewSummary } from '../../workflows/summaries.js';
 import { searchAttributeKeys, workflowIds } from '../../temporal/names.js';
 import { ApiError, notFound } from '../errors.js';
 import { checkedWindow } from '../windows.js';
@@ -63,10 +64,12 @@ export const previewRoutes: FastifyPluginAsyncTypebox = async (app) => {
           args: [input],
           workflowExecutionTimeout: PREVIEW_TIMEOUT,
           memo: { jobName: before.name },
+          staticSummary: previewSummary({ jobName: before.name, n, limit, draft: draft !== undefined }),
           typedSearchAttributes: [
             { key: searchAttributeKeys.jobId, value: before.id },
             { key: searchAttributeKeys.connectionId, value: before.connectionId },
             { key: searchAttributeKeys.trigger, value: 'preview' },
+            { key: searchAttributeKeys.jobName, value: before.name },
           ],
         });
       } catch (error) {
