@@ -5,6 +5,7 @@ import { isNotNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { jobChains, type JobRow } from '../db/schema.js';
 import type { TemporalContext } from '../temporal/context.js';
+import { toJobDocument } from './jobs.js';
 import { workflowIds } from '../temporal/names.js';
 
 async function nextFiring(temporal: TemporalContext, scheduleId: string): Promise<Date | null> {
@@ -37,4 +38,14 @@ export async function nextRunTimes(temporal: TemporalContext, db: Db, rows: Pick
     }),
   );
   return times;
+}
+
+/** Job documents as the API answers them: each with when it runs next on its own. */
+export async function jobDocuments(temporal: TemporalContext, db: Db, rows: JobRow[]) {
+  const next = await nextRunTimes(temporal, db, rows);
+  return rows.map((row) => ({ ...toJobDocument(row), nextRunAt: next.get(row.id)?.toISOString() ?? null }));
+}
+
+export async function jobDocument(temporal: TemporalContext, db: Db, row: JobRow) {
+  return (await jobDocuments(temporal, db, [row]))[0]!;
 }

@@ -64,6 +64,9 @@ const datetimeLocal = (value: string | undefined, field: string): string | undef
   return new Date(time).toISOString();
 };
 
+/** A form the browser says came from elsewhere (or says nothing about): refused, naming what it was. */
+const crossSite = (what: string) => new ApiError(403, 'cross_site_request', `This ${what} was not sent from a page of this console, so it was refused. Open the console and use its buttons.`);
+
 /** A path inside the console to go back to after signing in; anything else goes to the jobs. */
 const safeNext = (next: unknown) => (typeof next === 'string' && /^\/console\/[A-Za-z0-9/_\-.?=&%]*$/.test(next) && !next.includes('//') ? next : '/console/jobs');
 
@@ -96,9 +99,9 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
       return reply.redirect(login, 303);
     }
     (request as FastifyRequest & { session: Session }).session = current;
-    request.actor = { name: current.name, role: current.role };
+    request.actor = { name: current.name, role: current.role, email: current.email };
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      if (!sentFromConsole(request, services.publicUrl)) throw new ApiError(403, 'cross_site_request', 'This form was not sent from a page of this console, so it was refused. Open the console and use its buttons.');
+      if (!sentFromConsole(request, services.publicUrl)) throw crossSite('form');
       if (current.role !== 'admin') throw new ApiError(403, 'forbidden', `"${current.name}" signed in with a viewer token, which can look but not act; sign in with an admin token to start runs.`);
     }
   });
@@ -133,7 +136,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       // A page elsewhere must not sign a person in under someone else's token either.
-      if (!sentFromConsole(request, services.publicUrl)) throw new ApiError(403, 'cross_site_request', 'This sign-in was not sent from the console\'s own page, so it was refused.');
+      if (!sentFromConsole(request, services.publicUrl)) throw crossSite('sign-in');
       const { token, next } = request.body as { token: string; next?: string };
       const found = matchToken(token.trim());
       if (!found) return html(reply, <LoginPage problem="That is not a valid API token." next={next} />, 401);
@@ -144,7 +147,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
   );
 
   app.post('/logout', { config: { consolePublic: true }, schema: { hide: true } }, async (request, reply) => {
-    if (!sentFromConsole(request, services.publicUrl)) throw new ApiError(403, 'cross_site_request', 'This sign-out was not sent from a page of this console, so it was refused.');
+    if (!sentFromConsole(request, services.publicUrl)) throw crossSite('sign-out');
     sessions.end(reply);
     return reply.redirect('/console/login', 303);
   });

@@ -14,6 +14,8 @@ const COOKIE_PATH = '/console';
 export interface Session {
   name: string;
   role: Role;
+  /** The token's email, when API_TOKENS gives one (new jobs notify it). */
+  email: string | null;
   /** Seconds since the epoch. */
   expires: number;
 }
@@ -73,7 +75,7 @@ export class Sessions {
     }
     if (typeof claims.n !== 'string' || typeof claims.f !== 'string' || typeof claims.e !== 'number' || claims.e * 1000 <= now) return null;
     const token = this.tokens.find((t) => t.name === claims.n && timingSafeEqual(digest(this.fingerprint(t.token)), digest(claims.f!)));
-    return token ? { name: token.name, role: token.role, expires: claims.e } : null;
+    return token ? { name: token.name, role: token.role, email: token.email ?? null, expires: claims.e } : null;
   }
 }
 

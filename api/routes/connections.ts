@@ -13,8 +13,9 @@ import { assertJobsRemovable, removeJob } from '../../services/job-lifecycle.js'
 import { beginAuthorization, resetAuthorization, revokeGrantOf } from '../../services/authorization.js';
 import { createFromTemplate, listTemplates } from '../../services/job-templates.js';
 import { describedObjects, forgetObjects } from '../../services/source-objects.js';
-import { notificationsFor, toJobDocument } from '../../services/jobs.js';
+import { notificationsFor } from '../../services/jobs.js';
 import type { ConnectorSession } from '../../connectors/types.js';
+import { jobDocument } from '../../services/next-runs.js';
 import { ApiError, conflict, notFound } from '../errors.js';
 import { IdParams, Page, PageQuery, errorResponses } from '../schemas/common.js';
 import { pageOf, decodeCursor } from '../paging.js';
@@ -307,7 +308,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const row = await load(request.params.id);
       const job = await createFromTemplate(db, request.actor.name, row, request.params.key, newId('job'), notificationsFor(request.actor.email));
-      return reply.status(201).send(toJobDocument(job));
+      return reply.status(201).send(await jobDocument(app.services.temporal, db, job));
     },
   );
 };

@@ -7,11 +7,11 @@ import { connections, jobState, jobs, runs, type JobRow } from '../../db/schema.
 import { findConnector } from '../../connectors/registry.js';
 import { recordAudit, type AuditChange } from '../../services/audit.js';
 import { newId } from '../../services/ids.js';
-import { applyJobPatch, notificationsFor, assertLookupSourcesKept, assertRunnable, auditedJob, keepLockFlags, toJobDocument, validateJob } from '../../services/jobs.js';
+import { applyJobPatch, notificationsFor, assertLookupSourcesKept, assertRunnable, auditedJob, keepLockFlags, validateJob } from '../../services/jobs.js';
 import { assertJobsRemovable, queueClientRun, removeJob } from '../../services/job-lifecycle.js';
 import { REPLAYED_HEADER, idempotent, keyedRequest } from '../../services/idempotency.js';
 import { runConditions, toRunDocument } from '../../services/runs.js';
-import { nextRunTimes } from '../../services/next-runs.js';
+import { jobDocument, jobDocuments } from '../../services/next-runs.js';
 import { maskWebhookUrl, webhookChange, type WebhookChange } from '../../services/webhooks.js';
 import { workflowIds } from '../../temporal/names.js';
 import { renameJobWorkflow } from '../../temporal/jobs.js';
@@ -45,12 +45,8 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
     change?.replaced && change.display === maskWebhookUrl(before.notifications.webhookUrl)
       ? [{ attribute: 'notifications', subAttribute: 'webhookUrl', action: 'Edit', oldValue: change.display, newValue: change.display }]
       : [];
-  /** Job documents with when each runs next on its own (Temporal knows its schedules' next firings). */
-  const documents = async (rows: JobRow[]) => {
-    const next = await nextRunTimes(services.temporal, db, rows);
-    return rows.map((row) => ({ ...toJobDocument(row), nextRunAt: next.get(row.id)?.toISOString() ?? null }));
-  };
-  const document = async (row: JobRow) => (await documents([row]))[0]!;
+  const documents = (rows: JobRow[]) => jobDocuments(services.temporal, db, rows);
+  const document = (row: JobRow) => jobDocument(services.temporal, db, row);
   /** Queues a run for the client; a request sent again with its Idempotency-Key gets the first answer. */
   const trigger = async (http: FastifyRequest, reply: FastifyReply, job: JobRow, request: TriggerRequest) => {
     const { answer, replayed } = await idempotent(db, keyedRequest(http, job.id, request), (updateId) => queueClientRun(services, http.actor.name, job, request, updateId));
