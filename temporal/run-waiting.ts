@@ -10,6 +10,8 @@ import type { TemporalContext } from './context.js';
 
 /** The activity that reads and writes a run's pages; the only one an outage makes wait. */
 const PAGE_ACTIVITY = 'syncPages';
+/** PendingActivityState.SCHEDULED: backing off until the next attempt (STARTED, 2: an attempt runs). */
+const SCHEDULED = 1;
 
 type PendingFailure = { message?: string | null; applicationFailureInfo?: { type?: string | null } | null; timeoutFailureInfo?: unknown; cause?: PendingFailure | null };
 
@@ -30,8 +32,7 @@ export async function liveWaiting(temporal: TemporalContext, run: Pick<RunRow, '
   }
   if (!pending?.lastFailure || (pending.attempt ?? 1) <= 1) return null;
   const lastError = errorOf(pending.lastFailure as PendingFailure);
-  // SCHEDULED: backing off until the next attempt; STARTED: that attempt is running now.
-  const next = pending.state === 1 ? optionalTsToDate(pending.nextAttemptScheduleTime ?? pending.scheduledTime) : undefined;
+  const next = pending.state === SCHEDULED ? optionalTsToDate(pending.nextAttemptScheduleTime ?? pending.scheduledTime) : undefined;
   const failedAt = optionalTsToDate(pending.lastAttemptCompleteTime);
   return {
     reason: waitReasonOf(lastError),
