@@ -1,5 +1,6 @@
 // `syncline`: trigger and follow runs and inspect jobs from a terminal or a script, over the REST API.
 import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
@@ -17,20 +18,28 @@ Commands:
   runs <jobId> [--status <s>] [--trigger <t>] [--from <iso>] [--to <iso>] [--limit <n>]
                                                              a job's runs, newest first (from/to: when queued)
   errors <runId> [--out <file.csv>]                          a run's failed records as CSV (to stdout without --out)
+  retry-failed <runId> [--follow]                            run the job again over that run's failed records only
+  failures <jobId> [--retry] [--follow]                      what fails now, by reason; --retry runs them all again
+  preview <jobId> [--draft <file.json>] [--limit <n>] [--from <iso>] [--to <iso>]
+                                                             what a run would do with the next records, writing nothing
   jobs [--connection <id>]                                   list jobs
   state <jobId>                                              a job's watermark, running and queued runs
 
 Options:
   --follow     poll the run until it ends; exit 0 for success or partial_success, 1 otherwise
+  --draft      preview: a JSON file with the fields of a job to try (mappings, derivedMappings,
+               filters, modificationType), as PATCH /v1/jobs/:id takes them
   --json       print the API's JSON instead of text
   -h, --help   show this help
 
 Statuses: queued, running, retrying (running, waiting on an outage), success, partial_success,
-failure, cancelled. Triggers: import_now, import_from_date, schedule, chain, dependency, upload.
+failure, cancelled. Triggers: import_now, import_from_date, schedule, chain, dependency, upload,
+retry_failed.
 
 Environment:
   SYNCLINE_URL     the API (default http://localhost:3000)
-  SYNCLINE_TOKEN   an API token (viewer tokens can run "run", "runs", "errors", "jobs" and "state")`;
+  SYNCLINE_TOKEN   an API token (viewer tokens can run "run", "runs", "errors", "failures", "jobs",
+                   "state" and "preview" without --draft)`;
 
 export interface Io {
   env: Record<string, string | undefined>;
@@ -69,6 +78,8 @@ type Flags = {
   trigger: string | undefined;
   limit: string | undefined;
   out: string | undefined;
+  draft: string | undefined;
+  retry: boolean;
 };
 
 /** Runs one command; resolves to the process exit code. */
@@ -101,6 +112,8 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     trigger: values.trigger,
     limit: values.limit,
     out: values.out,
+    draft: values.draft,
+    retry: values.retry ?? false,
   };
   const client = clientFrom(io.env);
   const print = (lines: string[] | string) => io.stdout.write(`${Array.isArray(lines) ? lines.join('\n') : lines}\n`);
@@ -124,9 +137,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     }
     case 'runs': {
       const jobId = one(args, 'a job id', 'runs <jobId>');
-      const limit = flags.limit === undefined ? 20 : Number(flags.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new CliError(`--limit must be a whole number from 1 to 500, got "${flags.limit}"`, 2);
-      const query = new URLSearchParams({ limit: String(limit) });
+      const query = new URLSearchParams({ limit: String(limitOf(flags, 20)) });
       if (flags.status) query.set('status', flags.status);
       if (flags.trigger) query.set('trigger', flags.trigger);
       if (flags.from) query.set('from', isoOrFail('--from', flags.from));
@@ -157,6 +168,26 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
         throw new CliError(`could not write ${flags.out}: ${error instanceof Error ? error.message : String(error)}`);
       }
       io.stderr.write(`wrote the failed records of ${runId} to ${flags.out} (${bytes.toLocaleString('en-US')} bytes)\n`);
+      return 0;
+    }
+    case 'retry-failed': {
+      const runId = one(args, 'a run id', 'retry-failed <runId>');
+      return triggered(client, await client.post<Trigger>(`/v1/runs/${encodeURIComponent(runId)}/retry-failed`), flags, io);
+    }
+    case 'failures': {
+      const jobId = one(args, 'a job id', 'failures <jobId> [--retry]');
+      if (flags.retry) return triggered(client, await client.post<Trigger>(`/v1/jobs/${encodeURIComponent(jobId)}/retry-failed`), flags, io);
+      const open = await client.get<OpenFailures>(`/v1/jobs/${encodeURIComponent(jobId)}/failures?limit=${limitOf(flags, 20)}`);
+      print(flags.json ? JSON.stringify(open, null, 2) : describeFailures(open));
+      return 0;
+    }
+    case 'preview': {
+      const jobId = one(args, 'a job id', 'preview <jobId> [--draft file.json] [--limit N]');
+      const draft = flags.draft ? await readDraft(flags.draft) : undefined;
+      const window = flags.from ? { from: isoOrFail('--from', flags.from), ...(flags.to ? { to: isoOrFail('--to', flags.to) } : {}) } : undefined;
+      const body = { limit: limitOf(flags, 50, 1000), ...(draft ? { draft } : {}), ...(window ? { window } : {}) };
+      const preview = await client.post<Preview>(`/v1/jobs/${encodeURIComponent(jobId)}/preview`, body);
+      print(flags.json ? JSON.stringify(preview, null, 2) : describePreview(preview));
       return 0;
     }
     case 'jobs': {
@@ -193,6 +224,8 @@ function parseCommandLine(argv: string[]) {
         trigger: { type: 'string' },
         limit: { type: 'string' },
         out: { type: 'string', short: 'o' },
+        draft: { type: 'string' },
+        retry: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -200,6 +233,69 @@ function parseCommandLine(argv: string[]) {
     if (error instanceof TypeError) throw new CliError(error.message, 2);
     throw error;
   }
+}
+
+function limitOf(flags: Flags, fallback: number, max = 500): number {
+  const limit = flags.limit === undefined ? fallback : Number(flags.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new CliError(`--limit must be a whole number from 1 to ${max}, got "${flags.limit}"`, 2);
+  return limit;
+}
+
+async function readDraft(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`could not read ${file}: ${error instanceof Error ? error.message : String(error)}`, 2);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new CliError(`${file} is not JSON: write the job's fields to try, e.g. {"mappings": [...]}`, 2);
+  }
+}
+
+interface OpenFailures {
+  items: { sourceId: string; reason: string; runId: string; failedAt: string; retryable: boolean }[];
+  total: number;
+  byReason: { reason: string; count: number }[];
+}
+
+function describeFailures(open: OpenFailures): string {
+  if (open.total === 0) return 'Nothing fails now.';
+  const lines = [`${open.total} record${open.total === 1 ? '' : 's'} fail now:`, ...open.byReason.map((r) => `  ${String(r.count).padStart(6)}  ${r.reason}`), '', 'Latest:'];
+  for (const f of open.items) lines.push(`  ${f.sourceId}  (${f.runId}${f.retryable ? '' : ', not retryable'})  ${f.reason}`);
+  lines.push('', 'syncline failures <jobId> --retry runs them all again, under the job as it is now.');
+  return lines.join('\n');
+}
+
+interface Preview {
+  workflowId: string;
+  draft: boolean;
+  window: { from: string; to: string };
+  summary: Record<'fetched' | 'insert' | 'update' | 'unchanged' | 'filtered' | 'fail', number>;
+  records: { sourceId: string | null; outcome: string; changes?: { field: string; from: unknown; to: unknown }[]; filter?: { id: string; field: string; op: string }[]; reason?: string }[];
+}
+
+function describePreview(preview: Preview): string {
+  const s = preview.summary;
+  const lines = [
+    `Preview of ${preview.draft ? 'the draft' : 'the saved job'} over ${preview.window.from} to ${preview.window.to} (${preview.workflowId}); nothing was written.`,
+    `${s.fetched} read: ${s.insert} insert, ${s.update} update, ${s.unchanged} unchanged, ${s.filtered} filtered, ${s.fail} fail`,
+    '',
+  ];
+  for (const r of preview.records) {
+    const what =
+      r.outcome === 'update'
+        ? (r.changes ?? []).map((c) => `${c.field}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`).join('; ')
+        : r.outcome === 'filtered'
+          ? `dropped by ${(r.filter ?? []).map((f) => `${f.id} (${f.field} ${f.op})`).join(', ')}`
+          : r.outcome === 'fail'
+            ? (r.reason ?? '')
+            : '';
+    lines.push(`  ${r.outcome.padEnd(9)} ${r.sourceId ?? '(no id)'}${what ? `  ${what}` : ''}`);
+  }
+  return lines.join('\n');
 }
 
 function clientFrom(env: Record<string, string | undefined>): Client {

@@ -1,6 +1,6 @@
 // The `syncline` command, run as a child process against the API listening on a real port.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -173,6 +173,31 @@ describe('the syncline CLI', () => {
     const missing = await syncline(['errors', 'job_nope-1']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('Run "job_nope-1" does not exist');
+
+    // What fails now, then, the job upserting again, those records retried: they land.
+    const failing = await syncline(['failures', companySync.id], { SYNCLINE_TOKEN: VIEWER_TOKEN });
+    expect(failing.stdout).toMatch(/^45 records fail now:\n\s+45  no matching record\n/);
+    const retried = await syncline(['retry-failed', runId, '--follow']);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stdout).toMatch(/ended: success\n$/);
+    expect((await syncline(['failures', companySync.id])).stdout.trim()).toBe('Nothing fails now.');
+  });
+
+  it('previews a draft of a job record by record, writing nothing; a viewer may preview only the saved job', async () => {
+    const draft = join(await mkdtemp(join(tmpdir(), 'syncline-cli-')), 'draft.json');
+    await writeFile(draft, JSON.stringify({ mappings: companySync.mappings.filter((m) => m.target !== 'name') }));
+    const before = (await stack.database.sql<{ n: number }[]>`select count(*)::int as n from runs`)[0]!.n;
+    const shown = await syncline(['preview', companySync.id, '--draft', draft, '--limit', '5', '--from', '1970-01-01T00:00:00Z']);
+    expect(shown.code, shown.stderr).toBe(0);
+    const lines = shown.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^Preview of the draft over .* nothing was written\.$/);
+    expect(lines[1]).toMatch(/^5 read: /);
+    expect(lines.slice(3)).toHaveLength(5);
+    expect((await stack.database.sql<{ n: number }[]>`select count(*)::int as n from runs`)[0]!.n).toBe(before);
+    const refused = await syncline(['preview', companySync.id, '--draft', draft], { SYNCLINE_TOKEN: VIEWER_TOKEN });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('viewer token');
+    expect((await syncline(['preview', companySync.id, '--limit', '2'], { SYNCLINE_TOKEN: VIEWER_TOKEN })).code).toBe(0);
   });
 
   it('draws a progress bar with records and pages on a terminal', () => {
