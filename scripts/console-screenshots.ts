@@ -1,7 +1,7 @@
 // `npx tsx scripts/console-screenshots.ts [outDir]`: the README's pictures of the console (default
 // docs/). Starts the test suite's throwaway stack (Temporal dev server, a fresh database, the PX
 // simulator, a worker, the API on a loopback port), makes runs worth showing (a partial success
-// with failed records, a run waiting on a source outage), and photographs the main pages with the
+// with failed records, a run waiting on a source outage), and photographs the main pages (a job's open failures and a draft's preview among them) with the
 // same headless Chromium as tests/console.test.ts.
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -63,7 +63,20 @@ async function main(): Promise<void> {
     await shoot('failures');
     await page.goto(`${base}/console/jobs/${encodeURIComponent(companySync.id)}`);
     await shoot('job');
+    await page.goto(`${base}/console/jobs/${encodeURIComponent(companyPersonSync.id)}`);
+    await page.click('summary:has-text("The latest")');
+    await shoot('job-failing');
     stack.px!.faults.reset();
+    // A draft that maps PX's account id onto the company name, previewed over the whole history.
+    await page.goto(`${base}/console/jobs/${encodeURIComponent(companySync.id)}`);
+    await page.click('summary:has-text("Preview a draft")');
+    const draft = { mappings: [{ source: 'id', target: 'name' }, { source: 'numberOfUsers', target: 'number_of_users' }, { source: 'id', target: 'px_account_id', upsertKey: true }] };
+    await page.fill('#preview-draft textarea', JSON.stringify(draft, null, 2));
+    await page.fill('#preview-draft input[name=limit]', '8');
+    await page.fill('#preview-draft input[name=from]', '2020-01-01T00:00');
+    await page.click('#preview-draft button[type=submit]');
+    await page.waitForSelector('h1:has-text("(draft)")');
+    await shoot('preview');
     await waitForRun(stack, waiting, 6 * 60_000);
   } finally {
     await browser.close();

@@ -161,6 +161,76 @@ describe('the Syncline console in a browser', () => {
     expect(await page.locator('tbody tr').count()).toBe(1);
   });
 
+  it('previews a job and a draft of it, writing nothing, then retries the failing records from the job and run pages', async () => {
+    const page = await browser.context.newPage();
+    guard(page);
+    const jobPage = `${base}/console/jobs/${encodeURIComponent(companySync.id)}`;
+    const companies = async () => stack.database.sql<{ name: string }[]>`select name from company order by gsid`;
+    const before = await companies();
+    const runCount = async () => (await stack.database.sql<{ n: number }[]>`select count(*)::int as n from runs`)[0]!.n;
+    const runsBefore = await runCount();
+
+    // The saved job over the whole history: every company is already written as it is.
+    await page.goto(jobPage);
+    await page.fill('#preview-saved input[name=from]', '2020-01-01T00:00');
+    await page.click('#preview-saved button[type=submit]');
+    await page.waitForSelector('h1:has-text("Preview of")');
+    const saved = await api<{ summary: Record<string, number> }>(stack, 'POST', `/v1/jobs/${companySync.id}/preview`, { window: { from: '2020-01-01T00:00:00Z' } });
+    expect(saved.status, saved.text).toBe(200);
+    expect(saved.body.summary.unchanged).toBe(30);
+    for (const key of ['insert', 'update', 'unchanged', 'filtered', 'fail']) {
+      expect(await page.textContent(`[data-count="${key}"]`), key).toBe(String(saved.body.summary[key]));
+    }
+
+    // A draft that maps the account id onto the name: each company would change its name.
+    const draft = { mappings: companySync.mappings.map((m) => (m.target === 'name' ? { ...m, source: 'id' } : m)) };
+    await page.click('summary:has-text("Preview a draft")');
+    await page.fill('#preview-draft textarea', JSON.stringify(draft));
+    await page.fill('#preview-draft input[name=from]', '2020-01-01T00:00');
+    await page.click('#preview-draft button[type=submit]');
+    await page.waitForSelector('h1:has-text("(draft)")');
+    expect(await page.textContent('[data-count="update"]')).toBe('30');
+    const change = await textOf(page.locator('tr[data-outcome="update"] ul.changes li').first());
+    expect(change).toMatch(/^name: .+ → \S+$/);
+    expect(await companies()).toEqual(before);
+    expect(await runCount()).toBe(runsBefore);
+    // The draft stays in its form, to edit again; a draft that does not pass says what to fix.
+    expect(JSON.parse(await page.inputValue('#preview-draft textarea'))).toEqual(draft);
+    await page.fill('#preview-draft textarea', '{"mappings": [{"source": "id"}]}');
+    const refused = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/preview')), page.click('#preview-draft button[type=submit]')]);
+    expect(refused[0].status()).toBe(400);
+    expect(await textOf(page.locator('.notice-error'))).toContain('draft/mappings/0');
+    // The browser reports the 400 itself (its console message may trail the page); it is the only
+    // error the page met.
+    await expect.poll(() => browserErrors.length).toBeGreaterThan(0);
+    expect(browserErrors.splice(0)).toEqual([expect.stringContaining('status of 400')]);
+    expect(await page.inputValue('#preview-draft textarea')).toBe('{"mappings": [{"source": "id"}]}');
+
+    // What fails now for Company Person Sync: the users without a company, all retried at once.
+    const open = await api<{ total: number; byReason: { reason: string; count: number }[] }>(stack, 'GET', `/v1/jobs/${companyPersonSync.id}/failures`);
+    expect(open.body.total).toBeGreaterThan(0);
+    await page.goto(`${base}/console/jobs/${encodeURIComponent(companyPersonSync.id)}`);
+    const reasons = page.locator('table.reasons tbody tr');
+    expect(await reasons.count()).toBe(open.body.byReason.length);
+    expect(await textOf(reasons.first())).toContain(open.body.byReason[0]!.reason);
+    await page.click(`button:has-text("Retry all ${open.body.total}")`);
+    await page.waitForURL(/\/console\/runs\/[^/]+$/);
+    await page.waitForSelector('#run-panel .status-partial_success, #run-panel .status-failure', { timeout: 60_000 });
+    expect(await textOf(page.locator('#run-panel'))).toContain('Retry of failed records, asked by alice');
+    expect(await textOf(page.locator('#run-panel'))).toContain('every record of the job that was failing');
+    expect(await page.textContent('[data-count="failed"]')).toBe(String(open.body.total));
+    expect(await page.textContent('[data-count="fetched"]')).toBe(String(open.body.total));
+
+    // One run's failed records, from that run's page.
+    const retried = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    await page.click('button:has-text("Retry the failed records")');
+    await page.waitForURL((url) => !url.pathname.endsWith(encodeURIComponent(retried)));
+    expect(await textOf(page.locator('#run-panel'))).toContain(`the failed records of run ${retried}`);
+    await page.waitForSelector('#run-panel .status-partial_success, #run-panel .status-failure', { timeout: 60_000 });
+    expect(await injected(page)).toBeNull();
+    expect(browserErrors, browserErrors.join('\n')).toEqual([]);
+  });
+
   it('lets a viewer look but not act, and signing out ends the session', async () => {
     const page = await browser.context.newPage();
     await page.goto(`${base}/console/jobs`);
@@ -174,6 +244,16 @@ describe('the Syncline console in a browser', () => {
     expect(await page.locator('button:has-text("Import Now")').count()).toBe(0);
     await page.goto(`${base}/console/jobs/${encodeURIComponent(companySync.id)}`);
     expect(await page.locator('#action-import-now').count()).toBe(0);
+    // A viewer may preview the saved job, not a draft of it, and retries nothing.
+    expect(await page.locator('summary:has-text("Preview a draft")').count()).toBe(0);
+    expect(await page.locator('button:has-text("Retry")').count()).toBe(0);
+    await page.click('#preview-saved button[type=submit]');
+    await page.waitForSelector('h1:has-text("Preview of")');
+    const draftStatus = await page.evaluate(
+      async (url) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'draft=%7B%7D' })).status,
+      `${base}/console/jobs/${encodeURIComponent(companySync.id)}/preview`,
+    );
+    expect(draftStatus).toBe(403);
     // Even a form sent by hand from the console's own origin is refused.
     const status = await page.evaluate(async (url) => (await fetch(url, { method: 'POST' })).status, `${base}/console/jobs/${encodeURIComponent(companySync.id)}/import-now`);
     expect(status).toBe(403);

@@ -11,22 +11,28 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import { eq } from 'drizzle-orm';
-import { jobs, runs } from '../../db/schema.js';
+import { jobs, runs, type JobRow } from '../../db/schema.js';
 import { queueClientRun } from '../../services/job-lifecycle.js';
+import { jobRetry, openFailureReasons, openFailuresPage, runRetry } from '../../services/open-failures.js';
+import { previewJob } from '../../services/previews.js';
+import type { JobDraft } from '../../activities/preview.js';
+import { JobDraft as JobDraftSchema } from '../schemas/jobs.js';
+import { bodyChecker } from '../plugins/validation.js';
 import { checkedWindow } from '../windows.js';
 import { ERRORS_PAGE_SIZE, runErrorsCsv, runErrorsPage } from '../../services/run-errors.js';
 import { toRunDocument } from '../../services/runs.js';
 import { workflowIds } from '../../temporal/names.js';
 import { liveWaiting } from '../../temporal/run-waiting.js';
 import type { TriggerRequest } from '../../workflows/types.js';
-import { ApiError, badRequest, notFound } from '../errors.js';
+import { ApiError, badRequest, notFound, type ErrorDetail } from '../errors.js';
 import { decodeTimeCursor, encodeTimeCursor } from '../paging.js';
 import { jobNames, jobsOverview, connectionsOverview, runsPage, type RunView } from './queries.js';
 import { Sessions, sentFromConsole, type Session } from './session.js';
 import { tokenMatcher } from '../plugins/auth.js';
 import { ConnectionsPage } from './views/connections.js';
 import { ErrorPage } from './views/error.js';
-import { JobPage, JobsPage } from './views/jobs.js';
+import { JobPage, JobsPage, type JobFailures } from './views/jobs.js';
+import { PREVIEW_DEFAULT_LIMIT, PreviewPage } from './views/preview.js';
 import { LoginPage } from './views/login.js';
 import { FailuresPage, RunPage, RunPanel, RunsPage, runHref, type RunPageData, type RunsFilterValues } from './views/runs.js';
 
@@ -34,8 +40,15 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** A console route anyone may reach: the sign-in page and the assets. */
     consolePublic?: boolean;
+    /** A console form a viewer may send too: it changes nothing (a preview of the saved job). */
+    consoleViewerMayPost?: boolean;
   }
 }
+
+/** How many of a job's open failures its page lists; the API pages through all of them. */
+const FAILURES_ON_JOB_PAGE = 20;
+/** A draft typed into the preview form: a job's mappings and filters as JSON, well under this. */
+const MAX_DRAFT_CHARS = 200_000;
 
 const require = createRequire(import.meta.url);
 const ASSETS: Record<string, { type: string; body: Buffer }> = {
@@ -102,7 +115,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
     request.actor = { name: current.name, role: current.role, email: current.email };
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       if (!sentFromConsole(request, services.publicUrl)) throw crossSite('form');
-      if (current.role !== 'admin') throw new ApiError(403, 'forbidden', `"${current.name}" signed in with a viewer token, which can look but not act; sign in with an admin token to start runs.`);
+      if (current.role !== 'admin' && !request.routeOptions.config.consoleViewerMayPost) throw new ApiError(403, 'forbidden', `"${current.name}" signed in with a viewer token, which can look but not act; sign in with an admin token to start runs.`);
     }
   });
 
@@ -164,33 +177,48 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
     return html(reply, <JobsPage session={session(request)} jobs={overview} connectionName={connection ? overview[0]?.connectionName : undefined} />);
   });
 
-  const jobPage = async (request: FastifyRequest, reply: FastifyReply, jobId: string, problem?: string, status = 200) => {
+  const jobOverview = async (jobId: string) => {
     const [job] = await jobsOverview(db, temporal, { jobId });
     if (!job) throw notFound('Job', jobId);
-    const recent = await runsPage(db, { jobId }, null, 20);
-    return html(reply, <JobPage session={session(request)} job={job} runs={recent.items} problem={problem} />, status);
+    return job;
+  };
+
+  const jobFailures = async (jobId: string): Promise<JobFailures> => {
+    const [reasons, latest] = await Promise.all([openFailureReasons(db, jobId), openFailuresPage(db, jobId, null, FAILURES_ON_JOB_PAGE)]);
+    return { total: reasons.reduce((sum, r) => sum + r.count, 0), reasons, latest: latest.items };
+  };
+
+  const jobPage = async (request: FastifyRequest, reply: FastifyReply, jobId: string, problem?: { title: string; message: string }, status = 200) => {
+    const job = await jobOverview(jobId);
+    const [recent, failures] = await Promise.all([runsPage(db, { jobId }, null, 20), jobFailures(jobId)]);
+    return html(reply, <JobPage session={session(request)} job={job} runs={recent.items} failures={failures} problem={problem} />, status);
   };
 
   const IdParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, ...MAX_TEXT } }, required: ['id'] } as const;
 
   app.get('/jobs/:id', { schema: { hide: true, params: IdParams } }, async (request, reply) => jobPage(request, reply, (request.params as { id: string }).id));
 
-  /** Starts a run for the signed-in admin and opens its page; a job that cannot run says why on its page. */
-  const startRun = async (request: FastifyRequest, reply: FastifyReply, jobId: string, trigger: () => TriggerRequest) => {
-    const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId));
-    if (!job) throw notFound('Job', jobId);
+  /** Starts a run for the signed-in admin and opens its page; a run that cannot start says why on its job's page. */
+  const startRun = async (request: FastifyRequest, reply: FastifyReply, jobId: string, asked: () => Promise<{ job: JobRow; trigger: TriggerRequest }>) => {
     let result;
     try {
-      result = await queueClientRun(services, session(request).name, job, trigger());
+      const { job, trigger } = await asked();
+      result = await queueClientRun(services, session(request).name, job, trigger);
     } catch (error) {
-      if (error instanceof ApiError && error.statusCode < 500) return jobPage(request, reply, jobId, error.message, error.statusCode);
+      if (error instanceof ApiError && error.statusCode < 500 && error.statusCode !== 404) return jobPage(request, reply, jobId, { title: 'Not started', message: error.message }, error.statusCode);
       throw error;
     }
     return reply.redirect(runHref(result.runId), 303);
   };
 
+  const savedJob = async (jobId: string): Promise<JobRow> => {
+    const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId));
+    if (!job) throw notFound('Job', jobId);
+    return job;
+  };
+
   app.post('/jobs/:id/import-now', { schema: { hide: true, params: IdParams } }, async (request, reply) =>
-    startRun(request, reply, (request.params as { id: string }).id, () => ({ trigger: 'import_now' })),
+    startRun(request, reply, (request.params as { id: string }).id, async () => ({ job: await savedJob((request.params as { id: string }).id), trigger: { trigger: 'import_now' } })),
   );
 
   app.post(
@@ -198,10 +226,76 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
     { schema: { hide: true, params: IdParams, body: { type: 'object', properties: { from: { type: 'string', maxLength: 40 }, to: { type: 'string', maxLength: 40 } }, required: ['from'] } } },
     async (request, reply) => {
       const body = request.body as { from: string; to?: string };
-      return startRun(request, reply, (request.params as { id: string }).id, () => ({
-        trigger: 'import_from_date',
-        window: checkedWindow({ from: datetimeLocal(body.from, 'from')!, to: datetimeLocal(body.to, 'to') }),
+      const jobId = (request.params as { id: string }).id;
+      return startRun(request, reply, jobId, async () => ({
+        job: await savedJob(jobId),
+        trigger: { trigger: 'import_from_date', window: checkedWindow({ from: datetimeLocal(body.from, 'from')!, to: datetimeLocal(body.to, 'to') }) },
       }));
+    },
+  );
+
+  app.post('/jobs/:id/retry-failed', { schema: { hide: true, params: IdParams } }, async (request, reply) => {
+    const jobId = (request.params as { id: string }).id;
+    return startRun(request, reply, jobId, () => jobRetry(db, jobId));
+  });
+
+  const checkDraft = bodyChecker<JobDraft>(JobDraftSchema, 'draft');
+
+  /** The draft typed into the form, parsed and checked as the API checks a preview's draft; empty: none. */
+  const parsedDraft = (text: string | undefined): JobDraft | undefined => {
+    if (!text?.trim()) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw badRequest(`The draft is not JSON (${(error as Error).message}); write it as PATCH /v1/jobs/:id takes it, e.g. {"mappings": [...]}`, [{ path: 'draft', message: 'must be JSON' }]);
+    }
+    return checkDraft(value);
+  };
+
+  app.post(
+    '/jobs/:id/preview',
+    {
+      // A preview of the saved job writes nothing, so a viewer may ask for one; a draft needs an admin.
+      config: { consoleViewerMayPost: true },
+      bodyLimit: MAX_DRAFT_CHARS * 4,
+      schema: {
+        hide: true,
+        params: IdParams,
+        body: {
+          type: 'object',
+          properties: { limit: { type: 'string', pattern: '^[0-9]{1,4}$' }, from: { type: 'string', maxLength: 40 }, draft: { type: 'string', maxLength: MAX_DRAFT_CHARS } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const jobId = (request.params as { id: string }).id;
+      const body = request.body as { limit?: string; from?: string; draft?: string };
+      const viewer = session(request).role !== 'admin';
+      if (viewer && body.draft !== undefined) throw new ApiError(403, 'forbidden', `"${session(request).name}" signed in with a viewer token, which may preview the saved job but not a draft; sign in with an admin token to try a draft.`);
+      const job = await jobOverview(jobId);
+      const limit = body.limit ? Number(body.limit) : PREVIEW_DEFAULT_LIMIT;
+      const problem = (message: string, status: number) => jobPage(request, reply, jobId, { title: 'Preview failed', message }, status);
+      if (limit < 1 || limit > 1000) return problem('A preview reads 1 to 1,000 records; pick a number in that range.', 400);
+      let answer;
+      try {
+        const from = datetimeLocal(body.from, 'from');
+        answer = await previewJob(services, job.job, { draft: parsedDraft(body.draft), limit, window: from ? checkedWindow({ from }) : null });
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.statusCode === 404 || error.statusCode === 403) throw error;
+        const details = error.details.map((d: ErrorDetail) => `${d.path}: ${d.message}`).join('; ');
+        // A draft that does not pass comes back to its form, as typed, with what to fix.
+        if (body.draft !== undefined && error.statusCode < 500) {
+          const [recent, failures] = await Promise.all([runsPage(db, { jobId }, null, 20), jobFailures(jobId)]);
+          return html(
+            reply,
+            <JobPage session={session(request)} job={job} runs={recent.items} failures={failures} problem={{ title: 'The draft does not pass', message: details && !error.message.includes(details) ? `${error.message} (${details})` : error.message }} asked={body} />,
+            error.statusCode,
+          );
+        }
+        return problem(error.message, error.statusCode);
+      }
+      return html(reply, <PreviewPage session={session(request)} job={job} preview={answer} temporalUrl={temporalUiLink(answer.workflowId)} asked={body} />);
     },
   );
 
@@ -246,6 +340,22 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
       return html(reply, <FailuresPage session={session(request)} run={run} failures={page.items} nextHref={page.next !== null ? `${runHref(run.id)}/failures?after=${page.next}` : null} />);
     },
   );
+
+  app.post('/runs/:id/retry-failed', { schema: { hide: true, params: IdParams } }, async (request, reply) => {
+    const runId = (request.params as { id: string }).id;
+    let result;
+    try {
+      const { job, trigger } = await runRetry(db, runId);
+      result = await queueClientRun(services, session(request).name, job, trigger);
+    } catch (error) {
+      // The run's page says why (still running, nothing failed, the queue is full).
+      if (error instanceof ApiError && error.statusCode < 500 && error.statusCode !== 404) {
+        return html(reply, <RunPage session={session(request)} data={await runData(request, runId)} problem={error.message} />, error.statusCode);
+      }
+      throw error;
+    }
+    return reply.redirect(runHref(result.runId), 303);
+  });
 
   app.get('/runs/:id/failures.csv', { schema: { hide: true, params: IdParams } }, async (request, reply) => {
     const runId = (request.params as { id: string }).id;

@@ -2,7 +2,8 @@ import { Stream } from 'node:stream';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
-import { badRequest } from '../errors.js';
+import { badRequest, invalid } from '../errors.js';
+import { validationDetails, type SchemaError } from './validation-details.js';
 
 /**
  * Bodies are checked strictly (no type coercion, unknown fields refused); query strings and path
@@ -10,8 +11,10 @@ import { badRequest } from '../errors.js';
  * field name the values it may take. Request schemas are written inline
  * (shared `$ref`s are for responses only), so these compilers need no shared schemas.
  */
+const bodies = () => addFormats.default(new Ajv.default({ allErrors: true, verbose: true, removeAdditional: false, useDefaults: true, coerceTypes: false, strict: false }));
+
 export function registerValidation(app: FastifyInstance): void {
-  const strict = addFormats.default(new Ajv.default({ allErrors: true, verbose: true, removeAdditional: false, useDefaults: true, coerceTypes: false, strict: false }));
+  const strict = bodies();
   const lenient = addFormats.default(new Ajv.default({ allErrors: true, verbose: true, removeAdditional: false, useDefaults: true, coerceTypes: 'array', strict: false }));
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
   // PostgreSQL cannot store U+0000 in text; refuse it here, naming the field, instead of a 500 later.
@@ -45,4 +48,16 @@ function pathOfNul(value: unknown, path: string): string | null {
     if (found !== null) return found;
   }
   return null;
+}
+
+/**
+ * A JSON value checked as a request body with this schema is (the console's draft of a job, typed
+ * into a form): the same 400, naming each field under `prefix`, as the API would answer.
+ */
+export function bodyChecker<T>(schema: object, prefix: string): (value: unknown) => T {
+  const check = bodies().compile(schema);
+  return (value) => {
+    if (check(value)) return value as T;
+    throw invalid(validationDetails('body', (check.errors ?? []) as SchemaError[]).map((d) => ({ ...d, path: `${prefix}${d.path === 'body' ? '' : d.path}` })));
+  };
 }

@@ -4,18 +4,16 @@
 // records come from the failures it retries; it never reads the source and never moves the watermark.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { and, desc, eq, lt, sql as dsql } from 'drizzle-orm';
-import { jobs, openFailures, runErrors, runs, type JobRow } from '../../db/schema.js';
+import { eq } from 'drizzle-orm';
+import { jobs, type JobRow } from '../../db/schema.js';
 import { queueClientRun } from '../../services/job-lifecycle.js';
 import { REPLAYED_HEADER, idempotent, keyedRequest } from '../../services/idempotency.js';
-import { FINAL_STATUSES, type RunStatus } from '../../sync/types.js';
+import { jobRetry, openFailureReasons, openFailuresPage, runRetry } from '../../services/open-failures.js';
 import type { TriggerRequest } from '../../workflows/types.js';
-import { conflict, notFound } from '../errors.js';
-import { decodeIntegerCursor, pageOf } from '../paging.js';
+import { notFound } from '../errors.js';
+import { decodeIntegerCursor, encodeCursor } from '../paging.js';
 import { IdParams, PageQuery, errorResponses } from '../schemas/common.js';
 import { TriggerAnswer, TriggerHeaders, triggerResponses } from '../schemas/jobs.js';
-
-const EPOCH = new Date(0).toISOString();
 
 const OpenFailure = Type.Object({
   sourceId: Type.String(),
@@ -49,27 +47,12 @@ export const failureRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const job = await loadJob(request.params.id);
       const limit = request.query.limit ?? 50;
-      const before = decodeIntegerCursor(request.query.cursor);
-      const rows = await db
-        .select({ errorId: openFailures.errorId, sourceId: openFailures.sourceId, runId: openFailures.runId, failedAt: openFailures.failedAt, reason: runErrors.reason, keyValues: runErrors.keyValues, truncated: runErrors.recordTruncated, rejected: runErrors.rejected })
-        .from(openFailures)
-        .innerJoin(runErrors, eq(runErrors.id, openFailures.errorId))
-        .where(and(eq(openFailures.jobId, job.id), before !== null ? lt(openFailures.errorId, before) : undefined))
-        .orderBy(desc(openFailures.errorId))
-        .limit(limit + 1);
-      // The part of a reason before its first ": " names what failed (a field, a lookup), not the value.
-      const kind = dsql<string>`split_part(${runErrors.reason}, ': ', 1)`;
-      const byReason = await db
-        .select({ reason: kind, count: dsql<number>`count(*)::int` })
-        .from(openFailures)
-        .innerJoin(runErrors, eq(runErrors.id, openFailures.errorId))
-        .where(eq(openFailures.jobId, job.id))
-        .groupBy(kind)
-        .orderBy(desc(dsql`count(*)`));
-      const page = pageOf(rows, limit, (r) => String(r.errorId));
+      const page = await openFailuresPage(db, job.id, decodeIntegerCursor(request.query.cursor), limit);
+      const byReason = await openFailureReasons(db, job.id);
+      const last = page.items.at(-1);
       return {
-        items: page.items.map((r) => ({ sourceId: r.sourceId, reason: r.reason, keyValues: r.keyValues, runId: r.runId, failedAt: r.failedAt.toISOString(), retryable: !r.truncated && !r.rejected })),
-        nextCursor: page.nextCursor,
+        items: page.items.map(({ errorId: _, failedAt, ...f }) => ({ ...f, failedAt: failedAt.toISOString() })),
+        nextCursor: page.more && last ? encodeCursor(String(last.errorId)) : null,
         total: byReason.reduce((sum, r) => sum + r.count, 0),
         byReason,
       };
@@ -95,13 +78,8 @@ export const failureRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const [run] = await db.select().from(runs).where(eq(runs.id, request.params.id));
-      if (!run) throw notFound('Run', request.params.id);
-      if (!FINAL_STATUSES.includes(run.status as RunStatus)) throw conflict('run_not_finished', `Run ${run.id} is still ${run.status}; retry its failed records once it has ended.`);
-      if (run.failed === 0) throw conflict('nothing_to_retry', `Run ${run.id} has no failed records to retry.`);
-      const job = await loadJob(run.jobId);
-      const window = { from: run.windowFrom?.toISOString() ?? EPOCH, to: run.windowTo?.toISOString() ?? null };
-      const { answer, replayed } = await retry(request, job, { trigger: 'retry_failed', parentRunId: run.id, window });
+      const { job, trigger } = await runRetry(db, request.params.id);
+      const { answer, replayed } = await retry(request, job, trigger);
       if (replayed) reply.header(REPLAYED_HEADER, 'true');
       return reply.status(202).send(answer);
     },
@@ -120,10 +98,8 @@ export const failureRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const job = await loadJob(request.params.id);
-      const [open] = await db.select({ n: dsql<number>`count(*)::int` }).from(openFailures).where(eq(openFailures.jobId, job.id));
-      if (!open || open.n === 0) throw conflict('nothing_to_retry', `Job "${job.name}" has no open failures to retry.`);
-      const { answer, replayed } = await retry(request, job, { trigger: 'retry_failed', parentRunId: null, window: { from: EPOCH, to: null } });
+      const { job, trigger } = await jobRetry(db, request.params.id);
+      const { answer, replayed } = await retry(request, job, trigger);
       if (replayed) reply.header(REPLAYED_HEADER, 'true');
       return reply.status(202).send(answer);
     },

@@ -40,6 +40,7 @@ export const TRIGGER_WORDS: Record<string, string> = {
   chain: 'Chain',
   dependency: 'Dependency',
   upload: 'Upload',
+  retry_failed: 'Retry of failed records',
 };
 
 export const number = (n: number) => n.toLocaleString('en-US');

@@ -4,9 +4,11 @@ import type { ComponentChildren } from 'preact';
 import type { JobOverview, RunView } from '../queries.js';
 import type { Session } from '../session.js';
 import { Layout } from './layout.js';
-import { Notice, Status, When } from './format.js';
+import { Notice, Status, When, number } from './format.js';
 import type { Schedule } from '../../../sync/types.js';
+import type { OpenFailure } from '../../../services/open-failures.js';
 import { RunsTable, runHref } from './runs.js';
+import { PreviewForms, type PreviewAsked } from './preview.js';
 
 export const jobHref = (id: string) => `/console/jobs/${encodeURIComponent(id)}`;
 
@@ -107,10 +109,7 @@ export function JobsPage({ session, jobs, connectionName }: { session: Session; 
   );
 }
 
-/**
- * What an admin can do with a job, each a form of its own. Later actions (a preview, a retry of
- * failed records) add an entry here.
- */
+/** What an admin can do with a job, each a form of its own. */
 export function jobActions(job: JobOverview): { id: string; title: string; body: ComponentChildren }[] {
   const base = jobHref(job.job.id);
   return [
@@ -147,7 +146,74 @@ export function jobActions(job: JobOverview): { id: string; title: string; body:
   ];
 }
 
-export function JobPage({ session, job, runs, problem }: { session: Session; job: JobOverview; runs: RunView[]; problem?: string | undefined }) {
+/** The records of a job failing now: the latest failure of each, until a later run writes it. */
+export interface JobFailures {
+  total: number;
+  reasons: { reason: string; count: number }[];
+  latest: OpenFailure[];
+}
+
+function FailingNow({ job, failures, admin }: { job: JobOverview; failures: JobFailures; admin: boolean }) {
+  if (failures.total === 0) return <p class="muted">Nothing: every record the runs read was written, or the failed ones were written since.</p>;
+  const unretryable = failures.latest.filter((f) => !f.retryable).length;
+  return (
+    <>
+      <div class="actions">
+        <span>{`${number(failures.total)} source record${failures.total === 1 ? '' : 's'} failing now, each with the reason of its latest failure; a later run that writes one closes it.`}</span>
+        {admin && (
+          <form method="post" action={`${jobHref(job.job.id)}/retry-failed`}>
+            <button type="submit" class="small">{`Retry all ${number(failures.total)} under the current configuration`}</button>
+          </form>
+        )}
+      </div>
+      <table class="reasons">
+        <thead>
+          <tr>
+            <th>What fails</th>
+            <th>Records</th>
+          </tr>
+        </thead>
+        <tbody>
+          {failures.reasons.map((r) => (
+            <tr>
+              <td class="reason">{r.reason}</td>
+              <td>{number(r.count)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <details>
+        <summary>{`The latest ${failures.latest.length}`}</summary>
+        <table>
+          <thead>
+            <tr>
+              <th>Source id</th>
+              <th>Reason</th>
+              <th>Last failed</th>
+            </tr>
+          </thead>
+          <tbody>
+            {failures.latest.map((f) => (
+              <tr>
+                <td>{f.sourceId}</td>
+                <td class="reason">
+                  {f.reason}
+                  {!f.retryable && <span class="muted"> (only part of the record was kept: a retry cannot send it again; fix it at the source)</span>}
+                </td>
+                <td>
+                  <When at={f.failedAt} /> in <a href={runHref(f.runId)}>{f.runId}</a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {unretryable > 0 && <p class="muted">{`${unretryable} of these cannot be retried from what was kept.`}</p>}
+      </details>
+    </>
+  );
+}
+
+export function JobPage({ session, job, runs, failures, problem, asked }: { session: Session; job: JobOverview; runs: RunView[]; failures: JobFailures; problem?: { title: string; message: string } | undefined; asked?: PreviewAsked | undefined }) {
   const admin = session.role === 'admin';
   const keys = job.job.mappings.filter((m) => m.upsertKey).map((m) => m.target);
   return (
@@ -157,8 +223,8 @@ export function JobPage({ session, job, runs, problem }: { session: Session; job
       </p>
       <h1>{job.job.name}</h1>
       {problem && (
-        <Notice kind="error" title="Not started">
-          <p>{problem}</p>
+        <Notice kind="error" title={problem.title}>
+          <p>{problem.message}</p>
         </Notice>
       )}
       <dl class="facts">
@@ -189,6 +255,10 @@ export function JobPage({ session, job, runs, problem }: { session: Session; job
       ) : (
         <p class="muted">Sign in with an admin token to start runs.</p>
       )}
+      <h2>Preview</h2>
+      <PreviewForms job={job} admin={admin} asked={asked} />
+      <h2>What fails now</h2>
+      <FailingNow job={job} failures={failures} admin={admin} />
       <h2>Recent runs</h2>
       <RunsTable runs={runs} showJob={false} />
       <p>

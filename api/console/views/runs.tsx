@@ -133,7 +133,7 @@ export interface RunPageData {
   canAct: boolean;
 }
 
-export function RunPage({ session, data }: { session: Session; data: RunPageData }) {
+export function RunPage({ session, data, problem }: { session: Session; data: RunPageData; problem?: string | undefined }) {
   const { run } = data;
   return (
     <Layout title={`Run ${run.id}`} session={session} section="runs">
@@ -141,6 +141,11 @@ export function RunPage({ session, data }: { session: Session; data: RunPageData
         <a href={`/console/jobs/${encodeURIComponent(run.jobId)}`}>{run.jobName ?? run.jobId}</a> › run
       </p>
       <h1>{`Run ${run.id}`}</h1>
+      {problem && (
+        <Notice kind="error" title="Not started">
+          <p>{problem}</p>
+        </Notice>
+      )}
       <RunPanel data={data} />
     </Layout>
   );
@@ -200,6 +205,12 @@ export function RunPanel({ data }: { data: RunPageData }) {
       <dl class="facts">
         <dt>Trigger</dt>
         <dd>{`${TRIGGER_WORDS[run.trigger] ?? run.trigger}${run.actor ? `, asked by ${run.actor}` : ''}`}</dd>
+        {run.trigger === 'retry_failed' && (
+          <>
+            <dt>Retries</dt>
+            <dd>{run.parentRunId ? <>the failed records of <a href={runHref(run.parentRunId)}>{`run ${run.parentRunId}`}</a></> : "every record of the job that was failing when it was asked for"}</dd>
+          </>
+        )}
         <dt>Window</dt>
         <dd>
           <When at={run.window.from} /> to <When at={run.window.to} />
@@ -241,14 +252,19 @@ export function RunPanel({ data }: { data: RunPageData }) {
         </dd>
       </dl>
       {run.counts.failed > 0 && (
-        <p class="actions">
+        <div class="actions">
           <a href={`${runHref(run.id)}/failures`} role="button" class="secondary">
             {`Read the ${number(run.counts.failed)} failed record${run.counts.failed === 1 ? '' : 's'}`}
           </a>
           <a href={`${runHref(run.id)}/failures.csv`} role="button" class="secondary outline" download>
             Download them as CSV
           </a>
-        </p>
+          {data.canAct && !live && (
+            <form method="post" action={`${runHref(run.id)}/retry-failed`}>
+              <button type="submit">Retry the failed records</button>
+            </form>
+          )}
+        </div>
       )}
     </section>
   );
