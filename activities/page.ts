@@ -53,12 +53,13 @@ export async function commitPage(sql: Sql, input: PageInput): Promise<PageCounts
     if (run && FINAL_STATUSES.includes(run.status as RunStatus)) throw new RunAlreadyEnded(input.runId, run.status);
     if (!run || run.pages !== input.pageNo) throw new PageAlreadyCommitted(input.runId, input.pageNo);
     await lockObjects(tx, plan.person ? [plan.object.name, plan.person.name] : [plan.object.name]);
-    const rejected = (input.rejected ?? []).map((r): RecordFailure => ({ sourceId: r.sourceId, keyValues: {}, reason: r.reason, source: r.record, rejected: true }));
+    const rejected = (input.rejected ?? []).map((r): RecordFailure => ({ sourceId: r.sourceId, keyValues: {}, reason: r.reason, source: r.record, rejected: true, truncated: r.truncated === true }));
     const written = await writeIsolated(tx, plan, transformed.prepared);
     const failures = [...rejected, ...transformed.failures, ...written.failures];
     const kept = await keepFailures(tx, input, failures);
     const failed = new Set(failures.map((f) => f.source));
-    await keepOpenFailures(tx, input, kept, transformed.prepared.filter((r) => !failed.has(r.source)));
+    const closed = transformed.prepared.flatMap((r) => (failed.has(r.source) || r.sourceId === null ? [] : [r.sourceId]));
+    await keepOpenFailures(tx, input, kept, [...closed, ...transformed.filteredIds]);
     const counts: PageCounts = {
       fetched: input.records.length + rejected.length,
       filtered: transformed.filtered,
@@ -108,12 +109,11 @@ async function keepFailures(tx: Tx, input: PageInput, failures: RecordFailure[])
 }
 
 /**
- * The job's open failures follow the page: what it wrote is no longer failing, what failed now is
- * (its latest failure, when one source id fails twice in a page).
+ * The job's open failures follow the page: what it wrote or its filters now drop is no longer
+ * failing, what failed now is (its latest failure, when one source id fails twice in a page).
  */
-async function keepOpenFailures(tx: Tx, input: PageInput, failed: { id: string; source_id: string | null }[], written: { sourceId: string | null }[]): Promise<void> {
-  const writtenIds = written.flatMap((r) => (r.sourceId === null ? [] : [r.sourceId]));
-  if (writtenIds.length > 0) await tx`delete from open_failures where job_id = ${input.jobId} and source_id = any(${textArray(tx, writtenIds)}::text[])`;
+async function keepOpenFailures(tx: Tx, input: PageInput, failed: { id: string; source_id: string | null }[], closed: string[]): Promise<void> {
+  if (closed.length > 0) await tx`delete from open_failures where job_id = ${input.jobId} and source_id = any(${textArray(tx, closed)}::text[])`;
   const latest = new Map<string, string>();
   for (const f of failed) if (f.source_id !== null && Number(f.id) > Number(latest.get(f.source_id) ?? 0)) latest.set(f.source_id, f.id);
   if (latest.size === 0) return;

@@ -3,6 +3,7 @@
 // same push-down, nothing marked as read), filters, maps and converts the same way, and runs the
 // same lookups and upserts inside a transaction that is rolled back: the outcomes are the ones a
 // run would have, and the target, the run rows and the watermark stay as they were.
+import { ApplicationFailure } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import { jobState, jobs } from '../db/schema.js';
 import type { RejectedRecord } from '../connectors/types.js';
@@ -16,7 +17,7 @@ import type { ActivityDeps } from './deps.js';
 import { writeIsolated, type Written } from './isolate.js';
 import { openRunSource } from './source.js';
 import { storableJson } from './stored-failures.js';
-import type { FieldChange } from './upsert.js';
+import { lockObjects, type FieldChange } from './upsert.js';
 
 /** The parts of a job a preview may replace: those PATCH /v1/jobs/:id edits about records. */
 export interface JobDraft {
@@ -55,6 +56,12 @@ export interface PreviewResult {
   summary: Record<PreviewOutcome, number> & { fetched: number };
   records: PreviewRecord[];
 }
+
+/** How long a preview waits for a running run's page to commit before it gives up. */
+const PREVIEW_LOCK_WAIT_SECONDS = 15;
+
+/** PostgreSQL's lock_not_available: a lock_timeout ran out. */
+const isLockTimeout = (error: unknown) => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '55P03';
 
 const OUTCOME_OF = { inserted: 'insert', updated: 'update', unchanged: 'unchanged' } as const;
 
@@ -135,14 +142,28 @@ export function createPreviewActivities(deps: ActivityDeps) {
     },
   };
 
-  /** The run's lookups and upserts, in a transaction that is never committed. */
+  /**
+   * The run's lookups and upserts, in a transaction that is never committed. It takes the objects'
+   * page lock as a run's page does, so that it never deadlocks with a running run's page nor races
+   * it on a unique key; it waits for that page's commit a bounded time, never the other way round
+   * for longer than its own rolled-back writes take.
+   */
   async function writeAndRollBack(plan: SyncPlan, prepared: PreparedRecord[]): Promise<Written> {
     try {
       await sql.begin(async (tx) => {
+        await tx.unsafe(`set local lock_timeout = '${PREVIEW_LOCK_WAIT_SECONDS}s'`);
+        await lockObjects(tx, plan.person ? [plan.object.name, plan.person.name] : [plan.object.name]);
         throw new RolledBack(await writeIsolated(tx, plan, prepared, true));
       });
     } catch (error) {
       if (error instanceof RolledBack) return error.written;
+      if (isLockTimeout(error)) {
+        throw ApplicationFailure.create({
+          type: 'TARGET_BUSY',
+          nonRetryable: true,
+          message: `a run kept writing ${plan.object.name} for more than ${PREVIEW_LOCK_WAIT_SECONDS} s; preview again in a moment`,
+        });
+      }
       throw error;
     }
     throw new Error('a preview transaction committed');

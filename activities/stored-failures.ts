@@ -24,12 +24,14 @@ export interface StoredFailure {
 export function storedFailures(failures: RecordFailure[]): StoredFailure[] {
   return failures.map((f) => {
     const record = storableJson(f.source);
-    const truncated = record.length > MAX_RECORD_CHARS;
+    // A record stored truncated before (a retry passing it on) is that beginning already.
+    const alreadyTruncated = f.truncated === true;
+    const truncated = alreadyTruncated || record.length > MAX_RECORD_CHARS;
     return {
       sourceId: f.sourceId === null ? null : storableText(f.sourceId).slice(0, MAX_SOURCE_ID_CHARS),
       keyValues: truncateJson(storableJson(f.keyValues)),
       reason: storableText(f.reason).slice(0, MAX_REASON_CHARS),
-      record: truncated ? JSON.stringify({ truncated: true, chars: record.length, head: record.slice(0, HEAD_CHARS) }) : record,
+      record: alreadyTruncated ? truncateJson(record) : truncated ? JSON.stringify({ truncated: true, chars: record.length, head: record.slice(0, HEAD_CHARS) }) : record,
       truncated,
       rejected: f.rejected === true,
     };

@@ -184,6 +184,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     case 'preview': {
       const jobId = one(args, 'a job id', 'preview <jobId> [--draft file.json] [--limit N]');
       const draft = flags.draft ? await readDraft(flags.draft) : undefined;
+      if (flags.to && !flags.from) throw new CliError('preview: --to needs --from (the window starts there); without either the preview reads from the watermark, as Import Now would', 2);
       const window = flags.from ? { from: isoOrFail('--from', flags.from), ...(flags.to ? { to: isoOrFail('--to', flags.to) } : {}) } : undefined;
       const body = { limit: limitOf(flags, 50, 1000), ...(draft ? { draft } : {}), ...(window ? { window } : {}) };
       const preview = await client.post<Preview>(`/v1/jobs/${encodeURIComponent(jobId)}/preview`, body);
@@ -248,11 +249,15 @@ async function readDraft(file: string): Promise<unknown> {
   } catch (error) {
     throw new CliError(`could not read ${file}: ${error instanceof Error ? error.message : String(error)}`, 2);
   }
+  let draft: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    draft = JSON.parse(text) as unknown;
   } catch {
     throw new CliError(`${file} is not JSON: write the job's fields to try, e.g. {"mappings": [...]}`, 2);
   }
+  // Anything but an object would quietly preview the saved job instead of the draft meant.
+  if (draft === null || typeof draft !== 'object' || Array.isArray(draft)) throw new CliError(`${file} holds no job fields: write an object of the fields to try, e.g. {"mappings": [...]}`, 2);
+  return draft;
 }
 
 interface OpenFailures {

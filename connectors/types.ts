@@ -56,9 +56,12 @@ export interface ReadRequest {
 
 /** A record the source holds but could not be read as one (a malformed file line). */
 export interface RejectedRecord {
-  sourceId: string;
+  /** Null when nothing names the record (a failure a retry could not process, kept without one). */
+  sourceId: string | null;
   reason: string;
   record: Record<string, unknown>;
+  /** The record is the stored beginning of a longer one; kept as it is, marked truncated again. */
+  truncated?: boolean;
 }
 
 export interface ReadPage {

@@ -24,10 +24,14 @@ export interface RecordFailure {
   source: Record<string, unknown>;
   /** The source could not read it as a record: a retry has nothing to process. */
   rejected?: boolean;
+  /** `source` is already the stored beginning of a record too large to keep whole. */
+  truncated?: boolean;
 }
 
 export interface TransformResult {
   filtered: number;
+  /** The source ids of the records the filters dropped: no longer failing, if they were. */
+  filteredIds: string[];
   prepared: PreparedRecord[];
   failures: RecordFailure[];
 }
@@ -39,18 +43,21 @@ export function transformPage(
   idField: string,
 ): TransformResult {
   let filtered = 0;
+  const filteredIds: string[] = [];
   const prepared: PreparedRecord[] = [];
   const failures: RecordFailure[] = [];
   for (const source of records) {
     if (!keep(source)) {
       filtered++;
+      const id = sourceIdOf(source, idField);
+      if (id !== null) filteredIds.push(id);
       continue;
     }
     const outcome = prepareRecord(source, plan, idField);
     if ('reason' in outcome) failures.push(outcome);
     else prepared.push(outcome);
   }
-  return { filtered, prepared, failures };
+  return { filtered, filteredIds, prepared, failures };
 }
 
 /** One record kept by the filters, mapped and converted; or why it cannot be. */

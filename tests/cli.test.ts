@@ -198,6 +198,14 @@ describe('the syncline CLI', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('viewer token');
     expect((await syncline(['preview', companySync.id, '--limit', '2'], { SYNCLINE_TOKEN: VIEWER_TOKEN })).code).toBe(0);
+    // What would quietly preview something else than asked is refused before any request.
+    await writeFile(draft, 'null');
+    const notADraft = await syncline(['preview', companySync.id, '--draft', draft]);
+    expect(notADraft.code).toBe(2);
+    expect(notADraft.stderr).toContain('holds no job fields');
+    const toAlone = await syncline(['preview', companySync.id, '--to', '2020-01-01T00:00:00Z']);
+    expect(toAlone.code).toBe(2);
+    expect(toAlone.stderr).toContain('--to needs --from');
   });
 
   it('draws a progress bar with records and pages on a terminal', () => {

@@ -254,9 +254,23 @@ describe('the Syncline console in a browser', () => {
       `${base}/console/jobs/${encodeURIComponent(companySync.id)}/preview`,
     );
     expect(draftStatus).toBe(403);
-    // Even a form sent by hand from the console's own origin is refused.
-    const status = await page.evaluate(async (url) => (await fetch(url, { method: 'POST' })).status, `${base}/console/jobs/${encodeURIComponent(companySync.id)}/import-now`);
-    expect(status).toBe(403);
+    // Where an admin is offered retries (a job's open failures, a run that ended with failures), a
+    // viewer sees what fails but gets no button.
+    const failing = await api<{ total: number }>(stack, 'GET', `/v1/jobs/${companyPersonSync.id}/failures`);
+    expect(failing.body.total).toBeGreaterThan(0);
+    await page.goto(`${base}/console/jobs/${encodeURIComponent(companyPersonSync.id)}`);
+    await page.locator('table.reasons').waitFor();
+    expect(await page.locator('button:has-text("Retry")').count()).toBe(0);
+    const [failedRun] = (await api<{ items: RunDoc[] }>(stack, 'GET', `/v1/jobs/${companyPersonSync.id}/runs?status=partial_success&limit=1`)).body.items;
+    expect(failedRun!.counts.failed).toBeGreaterThan(0);
+    await page.goto(`${base}/console/runs/${encodeURIComponent(failedRun!.id)}`);
+    await page.locator('#run-panel').waitFor();
+    expect(await page.locator('button:has-text("Retry")').count()).toBe(0);
+    // Even forms sent by hand from the console's own origin are refused.
+    for (const action of [`jobs/${encodeURIComponent(companySync.id)}/import-now`, `jobs/${encodeURIComponent(companyPersonSync.id)}/retry-failed`, `runs/${encodeURIComponent(failedRun!.id)}/retry-failed`]) {
+      const status = await page.evaluate(async (url) => (await fetch(url, { method: 'POST' })).status, `${base}/console/${action}`);
+      expect(status, action).toBe(403);
+    }
   });
 
   it('keeps the token out of the session cookie, which is HttpOnly, SameSite=Strict and expires', async () => {

@@ -163,14 +163,39 @@ describe('Job preview and retry of failed records', () => {
     expect(second.counts).toMatchObject({ fetched: noAccount.length, failed: noAccount.length });
     expect((await api<OpenFailures>(stack, 'GET', `/v1/jobs/${people.id}/failures`)).body.total).toBe(noAccount.length);
     expect((await state(people)).watermark).toBe(watermark);
+
+    // The first run again: what the retries wrote since is left alone (its older copies would
+    // overwrite it); only what still fails is taken, from its latest failure.
+    const written = await stack.database.sql`select * from company_person order by gsid`;
+    const third = await waitForRun(stack, (await api<{ runId: string }>(stack, 'POST', `/v1/runs/${latest!.id}/retry-failed`)).body.runId);
+    expect(third.counts).toMatchObject({ fetched: noAccount.length, inserted: 0, updated: 0, failed: noAccount.length });
+    expect(await stack.database.sql`select * from company_person order by gsid`).toEqual(written);
+
+    // A filter that now drops those records closes them: they no longer fail, they are not wanted.
+    const { conditions, logic } = people.filters;
+    const withAccount = { conditions: [...conditions, { id: 'Z', field: 'accountId', op: 'is_not_null' }], logic: logic ? `(${logic}) AND Z` : null };
+    expect((await api(stack, 'PATCH', `/v1/jobs/${people.id}`, { filters: withAccount })).status).toBe(200);
+    try {
+      const dropped = await waitForRun(stack, (await api<{ runId: string }>(stack, 'POST', `/v1/jobs/${people.id}/retry-failed`)).body.runId);
+      expect(dropped.counts).toMatchObject({ fetched: noAccount.length, filtered: noAccount.length, failed: 0 });
+      expect((await api<OpenFailures>(stack, 'GET', `/v1/jobs/${people.id}/failures`)).body.total).toBe(0);
+    } finally {
+      expect((await api(stack, 'PATCH', `/v1/jobs/${people.id}`, { filters: people.filters })).status).toBe(200);
+    }
   });
 
-  it('a preview beside a running run answers at once: it never waits in the job\'s queue', async () => {
+  it('a preview beside a running run answers at once: it never waits in the job\'s queue; one preview of a job at a time', async () => {
     stack.px!.faults.latency(1_000);
     try {
       const triggered = await api<{ runId: string }>(stack, 'POST', `/v1/jobs/${people.id}/import-from-date`, EVERYTHING);
       await expect.poll(async () => (await api<RunDoc>(stack, 'GET', `/v1/runs/${triggered.body.runId}`)).body.status, { timeout: 10_000 }).toBe('running');
-      const answer = await preview(people, { limit: 3 });
+      const first = preview(people, { limit: 3 });
+      // Reading a page takes a second now: the first preview is still reading when the second asks.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const second = await preview(people, { limit: 3 }, VIEWER_TOKEN);
+      expect(second.status, second.text).toBe(429);
+      expect(second.body.error!.code).toBe('preview_running');
+      const answer = await first;
       expect(answer.status, answer.text).toBe(200);
       expect((await api<RunDoc>(stack, 'GET', `/v1/runs/${triggered.body.runId}`)).body.status).toBe('running');
       stack.px!.faults.latency(0);

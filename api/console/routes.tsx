@@ -123,6 +123,13 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
     const current = (request as FastifyRequest & { session?: Session }).session ?? null;
     if (error instanceof ApiError) return html(reply, <ErrorPage session={current} status={error.statusCode} message={error.message} />, error.statusCode);
     if (error.validation) return html(reply, <ErrorPage session={current} status={400} message={`The request was not understood: ${error.message}`} />, 400);
+    // Fastify's own refusals (a body over the limit, a type it does not take, malformed JSON) say
+    // what the request did wrong; they are the client's, not ours.
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const message = status === 413 ? `The form was larger than the console takes (a draft is at most ${MAX_DRAFT_CHARS.toLocaleString('en')} characters); make it smaller.` : `The request was not accepted: ${error.message}`;
+      return html(reply, <ErrorPage session={current} status={status} message={message} />, status);
+    }
     request.log.error({ err: error }, 'console page failed');
     return html(reply, <ErrorPage session={current} status={500} message="Something went wrong on our side; nothing was changed. Try again, and tell us if it keeps happening." />, 500);
   });

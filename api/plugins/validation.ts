@@ -23,11 +23,14 @@ export function registerValidation(app: FastifyInstance): void {
     for (const [part, value] of parts) {
       const path = pathOfNul(value, part);
       if (path !== null) {
-        throw badRequest(`${path || 'the body'} contains a NUL character (\\u0000), which cannot be stored; remove it and send again`, [{ path, message: 'must not contain \\u0000' }]);
+        throw nulRefused(path);
       }
     }
   });
 }
+
+const nulRefused = (path: string) =>
+  badRequest(`${path || 'the body'} contains a NUL character (\\u0000), which cannot be stored; remove it and send again`, [{ path, message: 'must not contain \\u0000' }]);
 
 /** The JSON path of the first string holding U+0000 in parsed input, or null. Streams are not looked into. */
 function pathOfNul(value: unknown, path: string): string | null {
@@ -57,6 +60,8 @@ function pathOfNul(value: unknown, path: string): string | null {
 export function bodyChecker<T>(schema: object, prefix: string): (value: unknown) => T {
   const check = bodies().compile(schema);
   return (value) => {
+    const nul = pathOfNul(value, prefix);
+    if (nul !== null) throw nulRefused(nul);
     if (check(value)) return value as T;
     throw invalid(validationDetails('body', (check.errors ?? []) as SchemaError[]).map((d) => ({ ...d, path: `${prefix}${d.path === 'body' ? '' : d.path}` })));
   };

@@ -71,7 +71,7 @@ export const failureRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['runs'],
         summary: "Retry a run's failed records under the job's current configuration",
-        description: 'Starts a run (trigger retry_failed, parentRunId this run) that processes exactly the failed records of this run from their stored source records; it never reads the source again and never moves the watermark.',
+        description: 'Starts a run (trigger retry_failed, parentRunId this run) that processes the failed records of this run that still fail, each from its latest stored source record (a record a later run wrote since is left alone, not overwritten with an older copy); it never reads the source again and never moves the watermark.',
         params: IdParams,
         headers: TriggerHeaders,
         response: { 202: TriggerAnswer, ...errorResponses, ...triggerResponses },

@@ -22,10 +22,10 @@ export const previewRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['jobs'],
         summary: 'Preview a job, or a draft of it: what a run would do with the next records, writing nothing',
         description:
-          'Reads `limit` source records as a run would, applies the draft (or the saved job), resolves lookups and upsert keys against the target inside a transaction that is rolled back, and answers per record: insert, update (with the fields it changes), unchanged, filtered (with the conditions it fails) or fail (with the reason). Runs as the workflow job:<id>:preview:<n>; never waits for the runs of the job.',
+          'Reads `limit` source records as a run would, applies the draft (or the saved job), resolves lookups and upsert keys against the target inside a transaction that is rolled back, and answers per record: insert, update (with the fields it changes), unchanged, filtered (with the conditions it fails) or fail (with the reason). Runs as the workflow job:<id>:preview:<n>; never waits in the queue of the job\'s runs. One preview of a job at a time (429 while one runs); 422 when the database refuses a value the draft makes; 503 when a run keeps writing the target for more than 15 s.',
         params: IdParams,
         body: PreviewBody,
-        response: { 200: PreviewAnswer, ...errorResponses, 502: { $ref: 'Error' }, 504: { $ref: 'Error' } },
+        response: { 200: PreviewAnswer, ...errorResponses, 429: { $ref: 'Error' }, 502: { $ref: 'Error' }, 503: { $ref: 'Error' }, 504: { $ref: 'Error' } },
       },
     },
     async (request) => {
