@@ -113,7 +113,12 @@ async function keepFailures(tx: Tx, input: PageInput, failures: RecordFailure[])
  * failing, what failed now is (its latest failure, when one source id fails twice in a page).
  */
 async function keepOpenFailures(tx: Tx, input: PageInput, failed: { id: string; source_id: string | null }[], closed: string[]): Promise<void> {
-  if (closed.length > 0) await tx`delete from open_failures where job_id = ${input.jobId} and source_id = any(${textArray(tx, closed)}::text[])`;
+  // Joined with the page's ids rather than `= any($ids)`: a plan made while the table was small
+  // would test each of the job's open failures against every id of the page, a thousand times
+  // the work per page (1,000,000 users with 3% failing: ~2,900 records/s instead of ~10,000).
+  if (closed.length > 0) {
+    await tx`delete from open_failures o using unnest(${textArray(tx, closed)}::text[]) as u(source_id) where o.job_id = ${input.jobId} and o.source_id = u.source_id`;
+  }
   const latest = new Map<string, string>();
   for (const f of failed) if (f.source_id !== null && Number(f.id) > Number(latest.get(f.source_id) ?? 0)) latest.set(f.source_id, f.id);
   if (latest.size === 0) return;

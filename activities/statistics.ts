@@ -13,9 +13,9 @@ import type { SyncPlan } from '../sync/plan.js';
 const MIN_CHANGED_ROWS = 5_000;
 const CHANGED_SHARE = 0.5;
 
-/** The tables a run of this plan looks rows up in. */
+/** The tables a run of this plan looks rows up in: its objects, and the job's open failures that each page closes. */
 export function tablesReadBy(plan: SyncPlan): string[] {
-  return [...new Set([plan.object.name, ...(plan.person ? [plan.person.name] : []), ...plan.lookups.map((l) => l.object.name)])].sort();
+  return [...new Set([plan.object.name, ...(plan.person ? [plan.person.name] : []), ...plan.lookups.map((l) => l.object.name), 'open_failures'])].sort();
 }
 
 /** Analyzes those of `tables` whose statistics are stale; answers the ones it analyzed. */
