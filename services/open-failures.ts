@@ -60,6 +60,14 @@ export async function runRetry(db: Db, runId: string): Promise<{ job: JobRow; tr
   if (!run) throw notFound('Run', runId);
   if (!FINAL_STATUSES.includes(run.status as RunStatus)) throw conflict('run_not_finished', `Run ${run.id} is still ${run.status}; retry its failed records once it has ended.`);
   if (run.failed === 0) throw conflict('nothing_to_retry', `Run ${run.id} has no failed records to retry.`);
+  // A retry takes the run's failures that still fail (activities/failed-records.ts).
+  const [failing] = await db.execute<{ still: boolean }>(dsql`
+    select exists (
+      select 1 from run_errors e
+      where e.run_id = ${run.id}
+        and (e.source_id is null or exists (select 1 from open_failures o where o.job_id = ${run.jobId} and o.source_id = e.source_id))
+    ) as still`);
+  if (!failing?.still) throw conflict('nothing_to_retry', `Every record run ${run.id} failed has been written or filtered out since; nothing of it fails now.`);
   const window = { from: run.windowFrom?.toISOString() ?? EPOCH, to: run.windowTo?.toISOString() ?? null };
   return { job: await jobOf(db, run.jobId), trigger: { trigger: 'retry_failed', parentRunId: run.id, window } };
 }

@@ -179,6 +179,10 @@ describe('Job preview and retry of failed records', () => {
       const dropped = await waitForRun(stack, (await api<{ runId: string }>(stack, 'POST', `/v1/jobs/${people.id}/retry-failed`)).body.runId);
       expect(dropped.counts).toMatchObject({ fetched: noAccount.length, filtered: noAccount.length, failed: 0 });
       expect((await api<OpenFailures>(stack, 'GET', `/v1/jobs/${people.id}/failures`)).body.total).toBe(0);
+      // Nothing of the first run fails now: there is nothing left to retry of it.
+      const nothing = await api<{ error: { code: string; message: string } }>(stack, 'POST', `/v1/runs/${latest!.id}/retry-failed`);
+      expect(nothing.status).toBe(409);
+      expect(nothing.body.error.message).toContain('written or filtered out since');
     } finally {
       expect((await api(stack, 'PATCH', `/v1/jobs/${people.id}`, { filters: people.filters })).status).toBe(200);
     }
