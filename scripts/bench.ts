@@ -9,7 +9,8 @@
 //    worker's node flags), no Temporal. With --rounds R, 1 and 3 alternate R times (Company Person
 //    Sync again from empty targets) and their medians are the figures: on a small shared machine
 //    a single pair can differ by 30% either way.
-// 4. The database's ceiling: the rows of 3 written again with the engine's statement shape.
+// 4. The database's ceiling: the rows of 3 written again with the engine's statement shape, and
+//    again through COPY (what loading pages with COPY could buy at most).
 // 5. With --peer dlt, in every round after 1 and 3: Company Person Sync as a dlt pipeline
 //    (scripts/peers/dlt_company_person.py, installed into .tools/dlt on first use) on the same
 //    simulator data, reading the companies 1 wrote, into a database of its own; its persons,
@@ -169,6 +170,11 @@ async function main(): Promise<void> {
     await checkpoint();
     const ceiling = await measureCeiling(directUrl, ceilingUrl, users);
     await dropDatabase('syncline_bench_ceiling');
+    log("the database's ceiling with COPY instead of unnest, into syncline_bench_ceiling");
+    const copyCeilingUrl = await freshDatabase('syncline_bench_ceiling');
+    await checkpoint();
+    const copyCeiling = await measureCeiling(directUrl, copyCeilingUrl, users, 'copy');
+    await dropDatabase('syncline_bench_ceiling');
     await dropDatabase('syncline_bench_direct');
     if (peer) await dropDatabase('syncline_bench_peer');
 
@@ -192,6 +198,7 @@ async function main(): Promise<void> {
       directRoundsMs: directRounds.map((r) => Math.round(r.ms)),
       sourceRecordsPerSec: perSecond(source.records, source.ms),
       dbCeilingRecordsPerSec: perSecond(users, ceiling.ms),
+      dbCeilingCopyRecordsPerSec: perSecond(users, copyCeiling.ms),
       noopImportNowMs: Math.round(median(noops)),
       noopImportNowRunsMs: noops.map(Math.round),
       workerPeakRssMB: Math.round(workerPeakRssMB),
@@ -239,6 +246,7 @@ function printTable(f: Record<string, unknown>, histories: number): void {
     ['overhead ratio (end to end / direct)', String(f.overheadRatio), 'goal ≤ 1.15'],
     ['source alone (read every user page)', `${f.sourceRecordsPerSec} records/s`, ''],
     ['database ceiling (same rows, same SQL)', `${f.dbCeilingRecordsPerSec} records/s`, ''],
+    ['database ceiling, the rows by COPY instead', `${f.dbCeilingCopyRecordsPerSec} records/s`, ''],
     ['Company Sync (accounts)', `${f.accounts} accounts`, `${f.companySyncMs} ms`],
     ['Import Now, nothing changed (median)', `${f.noopImportNowMs} ms`, `runs ${JSON.stringify(f.noopImportNowRunsMs)}; goal < 1000`],
     ['worker peak RSS', `${f.workerPeakRssMB} MB`, 'goal < 300'],

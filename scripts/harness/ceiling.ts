@@ -1,7 +1,12 @@
 // The database's own ceiling: the rows a Company Person Sync wrote, written again into a fresh
 // database with the engine's statement shape (INSERT … SELECT FROM unnest of text arrays, cast per
-// column) in transactions of 1,000 source records, with no fetching and no mapping.
-import type postgres from 'postgres';
+// column) in transactions of 1,000 source records, with no fetching and no mapping. With `copy`,
+// the same rows and transactions go in through COPY … FROM STDIN instead: what loading pages with
+// COPY could buy at most, the tables' indexes and foreign keys unchanged.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { connect, type Socket } from 'node:net';
+import postgres from 'postgres';
 import { openDatabase, type Sql } from '../../db/client.js';
 
 interface Rows {
@@ -21,10 +26,13 @@ async function readRows(sql: Sql): Promise<Rows> {
 const text = (sql: Pick<Sql, 'array'> | postgres.TransactionSql, values: (string | number | null)[]) => sql.array(values.map((v) => (v === null ? null : String(v))) as string[], 25);
 
 /** Writes the rows `from` holds into `to` batch by batch; answers the milliseconds the writes took. */
-export async function measureCeiling(fromUrl: string, toUrl: string, records: number, batch = 1000): Promise<{ ms: number; persons: number; companyPersons: number }> {
-  // Opened as the engine opens it, so values are bound exactly as in a run.
+export async function measureCeiling(fromUrl: string, toUrl: string, records: number, shape: 'unnest' | 'copy' = 'unnest', batch = 1000): Promise<{ ms: number; persons: number; companyPersons: number }> {
+  // Opened as the engine opens it, so values are bound exactly as in a run. COPY goes through a
+  // socket with Nagle's algorithm off: postgres.js sends a COPY's data and its end in two writes,
+  // and without TCP_NODELAY the second waits for the server's delayed ACK, about 88 ms per COPY
+  // here (libpq always sets TCP_NODELAY; postgres.js leaves Node's default).
   const source = openDatabase(fromUrl, { max: 1 });
-  const target = openDatabase(toUrl, { max: 1 });
+  const target = shape === 'copy' ? openNoDelay(toUrl) : openDatabase(toUrl, { max: 1 });
   const from = source.sql;
   const to = target.sql;
   try {
@@ -55,6 +63,11 @@ export async function measureCeiling(fromUrl: string, toUrl: string, records: nu
       const p = persons[b]!;
       const cp = companyPersons[b]!;
       await to.begin(async (tx) => {
+        if (shape === 'copy') {
+          if (p.length > 0) await copyRows(tx, 'person', ['gsid', 'email', 'first_name', 'last_name'], p.map((r) => [r.gsid, r.email, r.first_name, r.last_name]));
+          if (cp.length > 0) await copyRows(tx, 'company_person', ['gsid', 'person_id', 'company_id', 'sign_up_date', 'px_user_id'], cp.map((r) => [r.gsid, r.person_id, r.company_id, r.sign_up_date, r.px_user_id]));
+          return;
+        }
         if (p.length > 0) {
           await tx`insert into person (gsid, email, first_name, last_name)
             select u.c0, u.c1::text, u.c2::text, u.c3::text
@@ -75,4 +88,29 @@ export async function measureCeiling(fromUrl: string, toUrl: string, records: nu
     await source.close();
     await target.close();
   }
+}
+
+/** COPY's text format: tab-separated, \N for null, backslash escapes for backslash, tab and line ends. */
+const copyField = (value: string | null) => (value === null ? '\\N' : value.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!));
+
+async function copyRows(tx: postgres.TransactionSql, table: string, columns: string[], rows: (string | null)[][]): Promise<void> {
+  const text = rows.map((row) => row.map(copyField).join('\t')).join('\n') + '\n';
+  const writable = await tx`copy ${tx(table)} (${tx(columns)}) from stdin`.writable();
+  await pipeline(Readable.from([text]), writable);
+}
+
+/** One connection whose socket has TCP_NODELAY (postgres.js documents the `socket` option; its types omit it). */
+function openNoDelay(url: string): { sql: Sql; close(): Promise<void> } {
+  const options = { max: 1, onnotice: () => undefined, socket: () => noDelaySocket(new URL(url)) };
+  const sql = postgres(url, options as postgres.Options<Record<string, postgres.PostgresType>>) as unknown as Sql;
+  return { sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+function noDelaySocket(url: URL): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port || 5432), url.hostname);
+    socket.setNoDelay(true);
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
 }
