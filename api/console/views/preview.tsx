@@ -39,17 +39,7 @@ export function PreviewForms({ job, admin, asked = {} }: { job: JobOverview; adm
     <>
       <form method="post" action={action} id="preview-saved">
         <p class="muted">Reads the next records as Import Now would (or those of a window) and shows what a run would do with each. Writes nothing.</p>
-        <div class="filters">
-          <label>
-            Records
-            <input type="number" name="limit" min={1} max={1000} value={limit} required />
-          </label>
-          <label>
-            From (UTC, empty: the watermark)
-            <input type="datetime-local" name="from" step={1} value={asked.from ?? ''} />
-          </label>
-          <button type="submit">Preview</button>
-        </div>
+        <WindowFields limit={limit} from={asked.from} submit="Preview" />
       </form>
       {admin && (
         <details open={asked.draft !== undefined}>
@@ -59,21 +49,28 @@ export function PreviewForms({ job, admin, asked = {} }: { job: JobOverview; adm
             <textarea name="draft" rows={14} spellcheck={false} class="code" aria-label="Draft of the job (JSON)">
               {asked.draft ?? draftOf(job.job)}
             </textarea>
-            <div class="filters">
-              <label>
-                Records
-                <input type="number" name="limit" min={1} max={1000} value={limit} required />
-              </label>
-              <label>
-                From (UTC, empty: the watermark)
-                <input type="datetime-local" name="from" step={1} value={asked.from ?? ''} />
-              </label>
-              <button type="submit">Preview the draft</button>
-            </div>
+            <WindowFields limit={limit} from={asked.from} submit="Preview the draft" />
           </form>
         </details>
       )}
     </>
+  );
+}
+
+/** How many records a preview reads and from when, and its button. */
+function WindowFields({ limit, from, submit }: { limit: string; from: string | undefined; submit: string }) {
+  return (
+    <div class="filters">
+      <label>
+        Records
+        <input type="number" name="limit" min={1} max={1000} value={limit} required />
+      </label>
+      <label>
+        From (UTC, empty: the watermark)
+        <input type="datetime-local" name="from" step={1} value={from ?? ''} />
+      </label>
+      <button type="submit">{submit}</button>
+    </div>
   );
 }
 
