@@ -8,6 +8,7 @@ import { api, eventually, startStack, type Stack } from './support/stack.js';
 import { waitForRun, type JobDoc, type RunDoc } from './support/px-flow.js';
 import { startMailServer, type MailServer } from './support/mail-server.js';
 import { authorizeInBrowser, connectSalesforce, createTemplateJob, simControl, startSalesforce, SF_CLIENT_SECRET, type ConnectionDoc, type SalesforceFixture } from './support/salesforce-flow.js';
+import { readable } from './support/history.js';
 
 interface RunWithUsage extends RunDoc {
   progress: { pages: number };
@@ -15,15 +16,6 @@ interface RunWithUsage extends RunDoc {
 }
 
 const ALERTS = ['crm-ops@example.com'];
-
-/** Every string and every payload byte string in a value, decoded, so base64 or bytes hide nothing. */
-function readable(value: unknown, out: string[] = []): string[] {
-  if (typeof value === 'string') out.push(value);
-  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
-  else if (Array.isArray(value)) for (const item of value) readable(item, out);
-  else if (value && typeof value === 'object') for (const item of Object.values(value)) readable(item, out);
-  return out;
-}
 
 describe('Salesforce templates on the real stack', () => {
   let stack: Stack;

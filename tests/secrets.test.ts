@@ -3,17 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, PX_KEY, startStack, type Stack } from './support/stack.js';
 import { chooseAccountIdKey, connectPx, importNow, type JobDoc, type RunDoc } from './support/px-flow.js';
+import { readable } from './support/history.js';
 
 const WRONG_KEY = 'wrong-px-key-7d3e19';
-
-/** Every string and every payload byte string in a value, decoded, so base64 or bytes hide nothing. */
-function readable(value: unknown, out: string[] = []): string[] {
-  if (typeof value === 'string') out.push(value);
-  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
-  else if (Array.isArray(value)) for (const item of value) readable(item, out);
-  else if (value && typeof value === 'object') for (const item of Object.values(value)) readable(item, out);
-  return out;
-}
 
 describe('credentials stay secret', () => {
   let stack: Stack;

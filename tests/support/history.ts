@@ -87,3 +87,12 @@ export function historyToText(history: History): string {
 export function historyFromText(text: string): History {
   return temporal.api.history.v1.History.fromObject(JSON.parse(text) as Record<string, unknown>);
 }
+
+/** Every string and every payload byte string in a value, decoded, so base64 or bytes hide nothing. */
+export function readable(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
+  else if (Array.isArray(value)) for (const item of value) readable(item, out);
+  else if (value && typeof value === 'object') for (const item of Object.values(value)) readable(item, out);
+  return out;
+}

@@ -1,6 +1,6 @@
 // Starts and stops the simulated PX API: /v1 is the PX REST API, /__sim drives the simulation.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../../simulator-server.js';
 import { answerApi, type ApiContext } from './api-routes.js';
 import { answerControl } from './control-routes.js';
 import { PxDataset, type PxDataOptions } from './data.js';
@@ -35,27 +35,14 @@ export async function startPxSimulator(options: PxSimulatorOptions): Promise<PxS
   const server = createServer((req, res) => {
     void respond(context, req, res);
   });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const listening = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/v1`,
-    port,
+    url: `${listening.origin}/v1`,
+    port: listening.port,
     data,
     faults: context.faults,
     stats: context.stats,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Keep-alive connections would hold close() open until they time out.
-        server.closeAllConnections();
-      }),
+    close: listening.close,
   };
 }
 

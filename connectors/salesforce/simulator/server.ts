@@ -3,8 +3,8 @@
 // else the X-Forwarded-Host header, else the Host header; orgs answer only on their own hosts.
 // /__sim drives the simulation.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { listen } from '../../simulator-server.js';
 import { Grants, DEFAULT_ACCESS_TOKEN_TTL_MS, type ConnectedAppOptions } from './auth.js';
 import { BulkJobs } from './bulk.js';
 import { answerControl } from './control-routes.js';
@@ -60,30 +60,17 @@ export async function startSalesforceSimulator(options: SalesforceSimulatorOptio
   const server = createServer((req, res) => {
     void respond(context, req, res);
   });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const listening = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+  const url = listening.origin;
   return {
     url,
-    port,
+    port: listening.port,
     ...context,
     addressOf(salesforceUrl) {
       const target = new URL(salesforceUrl);
       return `${url}/__host/${target.host}${target.pathname}${target.search}`;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Keep-alive connections would hold close() open until they time out.
-        server.closeAllConnections();
-      }),
+    close: listening.close,
   };
 }
 
