@@ -37,6 +37,7 @@ import {
 import type { PxAccount, PxUser } from './records.js';
 import { accountLacksNumberOfUsers } from './untidiness.js';
 import { poisonAccount, poisonUser } from './poison.js';
+import { nextRevision, requireCount } from '../../simulators.js';
 
 export interface PxDataOptions {
   accounts: number;
@@ -210,16 +211,6 @@ export class PxDataset {
     this.changes++;
     return added;
   }
-}
-
-function nextRevision(text: string): string {
-  const match = / \(rev (\d+)\)$/.exec(text);
-  const revision = match?.[1] === undefined ? 1 : Number(match[1]) + 1;
-  return `${match === null ? text : text.slice(0, match.index)} (rev ${revision})`;
-}
-
-function requireCount(what: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${what} must be a non-negative integer, got ${value}`);
 }
 
 function requireIndex(what: string, index: number, total: number): void {

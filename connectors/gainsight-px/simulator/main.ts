@@ -1,14 +1,7 @@
 // `npx tsx connectors/gainsight-px/simulator/main.ts`: a PX simulator for local runs, benchmarks
 // and chaos tests, configured from the environment.
 import { startPxSimulator } from './server.js';
-
-function integerFromEnv(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${text}"`);
-  return value;
-}
+import { integerFromEnv } from '../../simulators.js';
 
 const simulator = await startPxSimulator({
   port: integerFromEnv('PX_SIM_PORT', 4010),

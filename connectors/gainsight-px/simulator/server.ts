@@ -1,6 +1,6 @@
 // Starts and stops the simulated PX API: /v1 is the PX REST API, /__sim drives the simulation.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listen } from '../../simulator-server.js';
+import { listen } from '../../simulators.js';
 import { answerApi, type ApiContext } from './api-routes.js';
 import { answerControl } from './control-routes.js';
 import { PxDataset, type PxDataOptions } from './data.js';

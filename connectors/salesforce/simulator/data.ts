@@ -40,6 +40,7 @@
 import { hash32, Rng, unit } from '../../gainsight-px/simulator/prng.js';
 import { recordId } from './ids.js';
 import { ACCOUNT_TYPES, INACTIVE_INDUSTRY, INDUSTRIES, LEAD_SOURCES, PLANS, PRODUCTS, STAGES, TIERS } from './schema.js';
+import { nextRevision, requireCount } from '../../simulators.js';
 
 export type SfValue = string | number | boolean | null;
 export type SfRecord = Record<string, SfValue>;
@@ -290,12 +291,3 @@ function timestamps(rng: Rng, baseTime: number, createdAt: number | undefined, s
 const wholeSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-function nextRevision(text: string): string {
-  const match = / \(rev (\d+)\)$/.exec(text);
-  const revision = match?.[1] === undefined ? 1 : Number(match[1]) + 1;
-  return `${match === null ? text : text.slice(0, match.index)} (rev ${revision})`;
-}
-
-function requireCount(what: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${what} must be a non-negative integer, got ${value}`);
-}

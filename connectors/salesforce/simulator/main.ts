@@ -4,14 +4,7 @@ import { readFileSync } from 'node:fs';
 import { defaultOrgs } from './orgs.js';
 import { startSalesforceSimulator } from './server.js';
 import { DEMO_APP } from './demo.js';
-
-function integerFromEnv(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${text}"`);
-  return value;
-}
+import { integerFromEnv } from '../../simulators.js';
 
 const keyFile = process.env.SF_SIM_JWT_PUBLIC_KEY_FILE;
 const simulator = await startSalesforceSimulator({

@@ -4,7 +4,7 @@
 // /__sim drives the simulation.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { listen } from '../../simulator-server.js';
+import { listen } from '../../simulators.js';
 import { Grants, DEFAULT_ACCESS_TOKEN_TTL_MS, type ConnectedAppOptions } from './auth.js';
 import { BulkJobs } from './bulk.js';
 import { answerControl } from './control-routes.js';
