@@ -68,44 +68,31 @@ export interface RunsFilterValues {
   to?: string | undefined;
 }
 
+/** A filter chosen from a list, `any` first: [value, text] per option. */
+function Choice({ label, name, any, selected, options }: { label: string; name: string; any: string; selected: string | undefined; options: [string, string][] }) {
+  return (
+    <label>
+      {label}
+      <select name={name}>
+        <option value="">{any}</option>
+        {options.map(([value, text]) => (
+          <option value={value} selected={selected === value}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export function RunsPage({ session, runs, filters, jobs, nextHref }: { session: Session; runs: RunView[]; filters: RunsFilterValues; jobs: { id: string; name: string }[]; nextHref: string | null }) {
   return (
     <Layout title="Runs" session={session} section="runs">
       <h1>Runs</h1>
       <form method="get" action="/console/runs" class="filters" aria-label="Filter runs">
-        <label>
-          Job
-          <select name="job">
-            <option value="">any job</option>
-            {jobs.map((j) => (
-              <option value={j.id} selected={filters.job === j.id}>
-                {j.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Status
-          <select name="status">
-            <option value="">any status</option>
-            {STATUSES.map((s) => (
-              <option value={s} selected={filters.status === s}>
-                {s.replace('_', ' ')}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Trigger
-          <select name="trigger">
-            <option value="">any trigger</option>
-            {RUN_TRIGGERS.map((t) => (
-              <option value={t} selected={filters.trigger === t}>
-                {TRIGGER_WORDS[t] ?? t}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice label="Job" name="job" any="any job" selected={filters.job} options={jobs.map((j) => [j.id, j.name])} />
+        <Choice label="Status" name="status" any="any status" selected={filters.status} options={STATUSES.map((s) => [s, s.replace('_', ' ')])} />
+        <Choice label="Trigger" name="trigger" any="any trigger" selected={filters.trigger} options={RUN_TRIGGERS.map((t) => [t, TRIGGER_WORDS[t] ?? t])} />
         <label>
           Queued from (UTC)
           <input type="datetime-local" name="from" value={filters.from ?? ''} step={1} />
