@@ -1,6 +1,7 @@
 // The source of a retry: the failed records of one run, or every record failing now for a job (its
-// open failures), read back from what the runs kept of them; either way only records failing now. The connector is not asked again, so a
-// retry never re-reads millions of records to reach the few that failed, nor moves the watermark.
+// open failures), read back from what the runs kept of them; either way only records failing now.
+// The connector is not asked again, so a retry never re-reads millions of records to reach the few
+// that failed, nor moves the watermark.
 import type { Sql } from '../db/client.js';
 import type { ReadPage, RejectedRecord } from '../connectors/types.js';
 

@@ -52,7 +52,7 @@ export async function commitPage(sql: Sql, input: PageInput): Promise<PageCounts
     const [run] = await tx<{ pages: number; status: string }[]>`select pages, status from runs where id = ${input.runId} for update`;
     if (run && FINAL_STATUSES.includes(run.status as RunStatus)) throw new RunAlreadyEnded(input.runId, run.status);
     if (!run || run.pages !== input.pageNo) throw new PageAlreadyCommitted(input.runId, input.pageNo);
-    await lockObjects(tx, plan.person ? [plan.object.name, plan.person.name] : [plan.object.name]);
+    await lockObjects(tx, plan);
     const rejected = (input.rejected ?? []).map((r): RecordFailure => ({ sourceId: r.sourceId, keyValues: {}, reason: r.reason, source: r.record, rejected: true, truncated: r.truncated === true }));
     const written = await writeIsolated(tx, plan, transformed.prepared);
     const failures = [...rejected, ...transformed.failures, ...written.failures];

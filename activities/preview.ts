@@ -152,7 +152,7 @@ export function createPreviewActivities(deps: ActivityDeps) {
     try {
       await sql.begin(async (tx) => {
         await tx.unsafe(`set local lock_timeout = '${PREVIEW_LOCK_WAIT_SECONDS}s'`);
-        await lockObjects(tx, plan.person ? [plan.object.name, plan.person.name] : [plan.object.name]);
+        await lockObjects(tx, plan);
         throw new RolledBack(await writeIsolated(tx, plan, prepared, true));
       });
     } catch (error) {

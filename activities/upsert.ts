@@ -38,9 +38,13 @@ interface Group {
   records: PreparedRecord[];
 }
 
-/** Serialises writers of one object, so that two jobs never insert the same key twice. */
-export async function lockObjects(sql: Sql, objects: string[]): Promise<void> {
-  for (const object of [...objects].sort()) await sql`select pg_advisory_xact_lock(hashtext(${`syncline:object:${object}`}))`;
+/**
+ * Serialises writers of one object, so that two jobs never insert the same key twice: the plan's
+ * object and its person's, locked in name order so that two writers never wait on each other.
+ */
+export async function lockObjects(sql: Sql, plan: SyncPlan): Promise<void> {
+  const objects = plan.person ? [plan.object.name, plan.person.name] : [plan.object.name];
+  for (const object of objects.sort()) await sql`select pg_advisory_xact_lock(hashtext(${`syncline:object:${object}`}))`;
 }
 
 /** Writes the records; `outcomes`, when given, receives what each record did (a preview asks). */
