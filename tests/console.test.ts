@@ -286,6 +286,19 @@ describe('the Syncline console in a browser', () => {
     expect(wrong.headers['set-cookie']).toBeUndefined();
   });
 
+  it('answers a draft over the size the console takes with a 413 page that says so, not a server error', async () => {
+    const cookie = await consoleSession(stack, ADMIN_TOKEN);
+    const answer = await stack.app.inject({
+      method: 'POST',
+      url: `/console/jobs/${companySync.id}/preview`,
+      headers: { cookie, origin: CONSOLE_ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `draft=${'%E2%82%AC'.repeat(100_000)}`,
+    });
+    expect(answer.statusCode).toBe(413);
+    expect(answer.headers['content-type']).toContain('text/html');
+    expect(answer.body).toContain('larger than the console takes');
+  });
+
   it('refuses forms sent from elsewhere, forged sessions and sessions of a token no longer valid', async () => {
     const cookie = await consoleSession(stack, ADMIN_TOKEN);
     const runsOf = async () => (await stack.database.sql<{ n: number }[]>`select count(*)::int as n from runs where job_id = ${companySync.id}`)[0]!.n;
