@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  customType,
   bigint,
   bigserial,
   boolean,
@@ -414,6 +415,13 @@ export const customFields = pgTable(
   (t) => [primaryKey({ columns: [t.object, t.name] })],
 );
 
+/**
+ * Identifiers (GSIDs, the references to them, source ids) compared byte by byte: "C" ordering
+ * needs no locale, so every index probe, insert and foreign-key check on them runs memcmp instead
+ * of the database's collation. They are opaque, so no reader sorts them by language.
+ */
+const identifier = customType<{ data: string }>({ dataType: () => 'text collate "C"' });
+
 const recordTimestamps = {
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   modifiedAt: timestamp('modified_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -422,15 +430,15 @@ const recordTimestamps = {
 export const company = pgTable(
   'company',
   {
-    gsid: text('gsid').primaryKey(),
+    gsid: identifier('gsid').primaryKey(),
     name: text('name'),
     industry: text('industry'),
     employees: integer('employees'),
     arr: numeric('arr', { mode: 'number' }),
     website: text('website'),
-    pxAccountId: text('px_account_id'),
+    pxAccountId: identifier('px_account_id'),
     numberOfUsers: integer('number_of_users'),
-    sfdcAccountId: text('sfdc_account_id'),
+    sfdcAccountId: identifier('sfdc_account_id'),
     ...recordTimestamps,
   },
   (t) => [index('company_px_account_idx').on(t.pxAccountId), index('company_name_idx').on(t.name), index('company_sfdc_account_idx').on(t.sfdcAccountId)],
@@ -439,7 +447,7 @@ export const company = pgTable(
 export const person = pgTable(
   'person',
   {
-    gsid: text('gsid').primaryKey(),
+    gsid: identifier('gsid').primaryKey(),
     email: text('email'),
     firstName: text('first_name'),
     lastName: text('last_name'),
@@ -451,16 +459,16 @@ export const person = pgTable(
 export const companyPerson = pgTable(
   'company_person',
   {
-    gsid: text('gsid').primaryKey(),
-    personId: text('person_id')
+    gsid: identifier('gsid').primaryKey(),
+    personId: identifier('person_id')
       .notNull()
       .references(() => person.gsid),
-    companyId: text('company_id').references(() => company.gsid),
+    companyId: identifier('company_id').references(() => company.gsid),
     role: text('role'),
     signUpDate: timestamp('sign_up_date', { withTimezone: true, mode: 'date' }),
-    pxUserId: text('px_user_id'),
+    pxUserId: identifier('px_user_id'),
     /** Multi-instance PX: the PX account (instance) this company person came from. */
-    instanceId: text('instance_id'),
+    instanceId: identifier('instance_id'),
     ...recordTimestamps,
   },
   (t) => [
@@ -473,10 +481,10 @@ export const companyPerson = pgTable(
 export const companyInstance = pgTable(
   'company_instance',
   {
-    gsid: text('gsid').primaryKey(),
-    companyId: text('company_id').references(() => company.gsid),
+    gsid: identifier('gsid').primaryKey(),
+    companyId: identifier('company_id').references(() => company.gsid),
     name: text('name'),
-    pxAccountId: text('px_account_id'),
+    pxAccountId: identifier('px_account_id'),
     numberOfUsers: integer('number_of_users'),
     ...recordTimestamps,
   },
