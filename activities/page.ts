@@ -49,24 +49,27 @@ export class RunAlreadyEnded extends Error {
 export async function commitPage(sql: Sql, input: PageInput): Promise<PageCounts> {
   const { plan, transformed } = input;
   return sql.begin(async (tx) => {
-    const [run] = await tx<{ pages: number; status: string }[]>`select pages, status from runs where id = ${input.runId} for update`;
+    // Sent together (postgres.js pipelines a transaction's statements): a page that another
+    // attempt committed only ever took the object locks in a transaction that rolls back.
+    const [[run]] = await Promise.all([tx<{ pages: number; status: string }[]>`select pages, status from runs where id = ${input.runId} for update`, lockObjects(tx, plan)]);
     if (run && FINAL_STATUSES.includes(run.status as RunStatus)) throw new RunAlreadyEnded(input.runId, run.status);
     if (!run || run.pages !== input.pageNo) throw new PageAlreadyCommitted(input.runId, input.pageNo);
-    await lockObjects(tx, plan);
     const rejected = (input.rejected ?? []).map((r): RecordFailure => ({ sourceId: r.sourceId, keyValues: {}, reason: r.reason, source: r.record, rejected: true, truncated: r.truncated === true }));
     const written = await writeIsolated(tx, plan, transformed.prepared);
     const failures = [...rejected, ...transformed.failures, ...written.failures];
-    const kept = await keepFailures(tx, input, failures);
     const failed = new Set(failures.map((f) => f.source));
     const closed = transformed.prepared.flatMap((r) => (failed.has(r.source) || r.sourceId === null ? [] : [r.sourceId]));
-    await keepOpenFailures(tx, input, kept, [...closed, ...transformed.filteredIds]);
     const counts: PageCounts = {
       fetched: input.records.length + rejected.length,
       filtered: transformed.filtered,
       ...written.counts,
       failed: failures.length,
     };
-    await tx`
+    // The page's bookkeeping needs nothing back but the failures' ids, so it goes in one pipeline.
+    const bookkeeping: Promise<unknown>[] = [
+      closeOpenFailures(tx, input, [...closed, ...transformed.filteredIds]),
+      keepFailures(tx, input, failures).then((kept) => openFailures(tx, input, kept)),
+      tx`
       update runs set
         fetched = fetched + ${counts.fetched}, filtered = filtered + ${counts.filtered},
         inserted = inserted + ${counts.inserted}, updated = updated + ${counts.updated},
@@ -75,8 +78,10 @@ export async function commitPage(sql: Sql, input: PageInput): Promise<PageCounts
         cursor = ${input.nextCursor === null ? null : JSON.stringify(input.nextCursor)}::jsonb,
         source_done = ${input.nextCursor === null},
         source_usage = coalesce(${input.sourceUsage === undefined ? null : JSON.stringify(input.sourceUsage)}::jsonb, source_usage)
-      where id = ${input.runId}`;
-    if (input.file !== undefined) await countFile(tx, input.runId, input.file, input.pageNo, counts);
+      where id = ${input.runId}`,
+    ];
+    if (input.file !== undefined) bookkeeping.push(countFile(tx, input.runId, input.file, input.pageNo, counts));
+    await Promise.all(bookkeeping);
     await input.commit?.(tx);
     return counts;
   }) as Promise<PageCounts>;
@@ -112,13 +117,17 @@ async function keepFailures(tx: Tx, input: PageInput, failures: RecordFailure[])
  * The job's open failures follow the page: what it wrote or its filters now drop is no longer
  * failing, what failed now is (its latest failure, when one source id fails twice in a page).
  */
-async function keepOpenFailures(tx: Tx, input: PageInput, failed: { id: string; source_id: string | null }[], closed: string[]): Promise<void> {
+async function closeOpenFailures(tx: Tx, input: PageInput, closed: string[]): Promise<void> {
   // Joined with the page's ids rather than `= any($ids)`: a plan made while the table was small
   // would test each of the job's open failures against every id of the page, a thousand times
   // the work per page (1,000,000 users with 3% failing: ~2,900 records/s instead of ~10,000).
   if (closed.length > 0) {
     await tx`delete from open_failures o using unnest(${textArray(tx, closed)}::text[]) as u(source_id) where o.job_id = ${input.jobId} and o.source_id = u.source_id`;
   }
+}
+
+/** Sent after closeOpenFailures, so that a source id closed and failed in one page stays open. */
+async function openFailures(tx: Tx, input: PageInput, failed: { id: string; source_id: string | null }[]): Promise<void> {
   const latest = new Map<string, string>();
   for (const f of failed) if (f.source_id !== null && Number(f.id) > Number(latest.get(f.source_id) ?? 0)) latest.set(f.source_id, f.id);
   if (latest.size === 0) return;

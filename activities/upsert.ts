@@ -43,8 +43,9 @@ interface Group {
  * object and its person's, locked in name order so that two writers never wait on each other.
  */
 export async function lockObjects(sql: Sql, plan: SyncPlan): Promise<void> {
-  const objects = plan.person ? [plan.object.name, plan.person.name] : [plan.object.name];
-  for (const object of objects.sort()) await sql`select pg_advisory_xact_lock(hashtext(${`syncline:object:${object}`}))`;
+  const objects = (plan.person ? [plan.object.name, plan.person.name] : [plan.object.name]).sort().map((object) => `syncline:object:${object}`);
+  // One statement: a function scan hands the locks out in the array's order.
+  await sql`select pg_advisory_xact_lock(hashtext(o)) from unnest(${textArray(sql, objects)}::text[]) as o`;
 }
 
 /** Writes the records; `outcomes`, when given, receives what each record did (a preview asks). */
@@ -59,7 +60,8 @@ export async function upsertPage(
   let pending = records;
   /** Records that change their person, with the person's fields they change. */
   const personChanged = new Map<PreparedRecord, FieldChange[]>();
-  if (plan.person && plan.personKey) pending = await resolvePersons(sql, plan, pending, failures, personChanged);
+  let personWrites: RowWrites | null = null;
+  if (plan.person && plan.personKey) ({ kept: pending, writes: personWrites } = await resolvePersons(sql, plan, pending, failures, personChanged));
 
   const fail = (record: PreparedRecord, reason: string) =>
     failures.push({ sourceId: record.sourceId, keyValues: sourceKeyValues(record.source, plan), reason, source: record.source });
@@ -78,7 +80,12 @@ export async function upsertPage(
     groups.set(id, group);
   }
 
-  const existing = await findExisting(sql, plan.object, plan.keyFields, [...groups.values()].map((g) => g.key));
+  // Found while the persons are written, in the same pipeline: a person new in this page has no
+  // rows of the object yet. The persons' writes are awaited first, so their refusal is the one seen.
+  const [persons, found] = await Promise.allSettled([personWrites ? writeRows(sql, personWrites) : undefined, findExisting(sql, plan.object, plan.keyFields, [...groups.values()].map((g) => g.key))]);
+  if (persons.status === 'rejected') throw persons.reason;
+  if (found.status === 'rejected') throw found.reason;
+  const existing = found.value;
   const inserts: Row[] = [];
   const updates: Row[] = [];
   for (const [id, group] of groups) {
@@ -117,8 +124,7 @@ export async function upsertPage(
     }
     if (rowChanges) updates.push(merged);
   }
-  await insertRows(sql, plan.object, inserts);
-  await updateRows(sql, plan.object, updates);
+  await writeRows(sql, { object: plan.object, inserts, updates });
   return counts;
 }
 
@@ -161,7 +167,7 @@ function describeKey(fields: FieldDef[], key: Value[]): string {
 /**
  * Persons are found by the Person Resolution Key (email, without case, unless an admin chose other
  * fields). Each one is inserted or updated once per page with its latest values; the company person
- * then points at it.
+ * then points at it. Answers the records that have a person, and the persons to write.
  */
 async function resolvePersons(
   sql: Sql,
@@ -169,7 +175,7 @@ async function resolvePersons(
   records: PreparedRecord[],
   failures: RecordFailure[],
   changed: Map<PreparedRecord, FieldChange[]>,
-): Promise<PreparedRecord[]> {
+): Promise<{ kept: PreparedRecord[]; writes: RowWrites }> {
   const person = plan.person!;
   const keyFields = plan.personKey!;
   const kept: PreparedRecord[] = [];
@@ -215,9 +221,7 @@ async function resolvePersons(
       }
     }
   }
-  await insertRows(sql, person, inserts);
-  await updateRows(sql, person, updates);
-  return kept;
+  return { kept, writes: { object: person, inserts, updates } };
 }
 
 async function findExisting(sql: Sql, object: ObjectDef, keyFields: FieldDef[], keys: Value[][]): Promise<Map<string, Row[]>> {
@@ -254,6 +258,17 @@ function columnsOf(object: ObjectDef, rows: Row[]): FieldDef[] {
   const names = new Set<string>();
   for (const row of rows) for (const name in row.values) names.add(name);
   return object.fields.filter((f) => names.has(f.name) && !f.readOnly);
+}
+
+interface RowWrites {
+  object: ObjectDef;
+  inserts: Row[];
+  updates: Row[];
+}
+
+/** An object's inserts and updates of a page, sent together. */
+async function writeRows(sql: Sql, { object, inserts, updates }: RowWrites): Promise<void> {
+  await Promise.all([insertRows(sql, object, inserts), updateRows(sql, object, updates)]);
 }
 
 async function insertRows(sql: Sql, object: ObjectDef, rows: Row[]): Promise<void> {
