@@ -23,12 +23,26 @@ export interface PageInput extends PreparedPage {
   plan: SyncPlan;
 }
 
+/** Records prepared between two looks at the event loop. */
+const PREPARE_SLICE = 100;
+
 /**
  * Pure JavaScript, so the page loop runs it as soon as a page arrives: it then overlaps the
- * previous page's statements, which keep the worker waiting on PostgreSQL otherwise.
+ * previous page's statements, which keep the worker waiting on PostgreSQL otherwise. In slices,
+ * with the event loop let in between: a thousand records in one go kept each answer PostgreSQL
+ * gave the previous page's commit waiting until the whole page was mapped.
  */
-export function preparePage(page: ReadPage, plan: SyncPlan, keep: (record: unknown) => boolean, idField: string): PreparedPage {
-  return { ...page, transformed: transformPage(page.records, plan, keep, idField) };
+export async function preparePage(page: ReadPage, plan: SyncPlan, keep: (record: unknown) => boolean, idField: string): Promise<PreparedPage> {
+  const transformed: TransformResult = { filtered: 0, filteredIds: [], prepared: [], failures: [] };
+  for (let start = 0; start < page.records.length; start += PREPARE_SLICE) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+    const part = transformPage(page.records.slice(start, start + PREPARE_SLICE), plan, keep, idField);
+    transformed.filtered += part.filtered;
+    transformed.filteredIds.push(...part.filteredIds);
+    transformed.prepared.push(...part.prepared);
+    transformed.failures.push(...part.failures);
+  }
+  return { ...page, transformed };
 }
 
 export type PageCounts = RunCounts;
