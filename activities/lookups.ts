@@ -55,7 +55,7 @@ async function findMatches(sql: Sql, lookup: PlannedLookup, tuples: (Value[] | n
   const result = new Map<string, Value[]>();
   if (distinct.size === 0) return result;
   const keys = [...distinct.values()];
-  const arrays = fields.map((_, i) => sql`${textArray(sql, keys.map((k) => toText(k[i] ?? null)))}::text[]`);
+  const arrays = fields.map((_, i) => sql`${textArray(keys.map((k) => toText(k[i] ?? null)))}::text[]`);
   const columns = fields.map((_, i) => `v${i}`);
   const conditions = fields.map((f, i) => matches(sql, 't', f, 'k', columns[i]!));
   const rows = await sql<{ idx: string; ret: Value }[]>`

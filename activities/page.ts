@@ -115,7 +115,7 @@ async function countFile(tx: Tx, runId: string, file: string, pageNo: number, c:
 async function keepFailures(tx: Tx, input: PageInput, failures: RecordFailure[]): Promise<{ id: string; source_id: string | null }[]> {
   if (failures.length === 0) return [];
   const stored = storedFailures(failures);
-  const column = (values: (string | null)[]) => textArray(tx, values);
+  const column = (values: (string | null)[]) => textArray(values);
   return tx<{ id: string; source_id: string | null }[]>`
     insert into run_errors (run_id, page, source_id, key_values, reason, record, record_truncated, rejected)
     select ${input.runId}, ${input.pageNo}, u.source_id, u.key_values::jsonb, u.reason, u.record::jsonb, u.truncated::boolean, u.rejected::boolean
@@ -136,7 +136,7 @@ async function closeOpenFailures(tx: Tx, input: PageInput, closed: string[]): Pr
   // would test each of the job's open failures against every id of the page, a thousand times
   // the work per page (1,000,000 users with 3% failing: ~2,900 records/s instead of ~10,000).
   if (closed.length > 0) {
-    await tx`delete from open_failures o using unnest(${textArray(tx, closed)}::text[]) as u(source_id) where o.job_id = ${input.jobId} and o.source_id = u.source_id`;
+    await tx`delete from open_failures o using unnest(${textArray(closed)}::text[]) as u(source_id) where o.job_id = ${input.jobId} and o.source_id = u.source_id`;
   }
 }
 
@@ -148,6 +148,6 @@ async function openFailures(tx: Tx, input: PageInput, failed: { id: string; sour
   await tx`
     insert into open_failures (job_id, source_id, error_id, run_id)
     select ${input.jobId}, u.source_id, u.error_id::bigint, ${input.runId}
-    from unnest(${textArray(tx, [...latest.keys()])}::text[], ${textArray(tx, [...latest.values()])}::text[]) as u(source_id, error_id)
+    from unnest(${textArray([...latest.keys()])}::text[], ${textArray([...latest.values()])}::text[]) as u(source_id, error_id)
     on conflict (job_id, source_id) do update set error_id = excluded.error_id, run_id = excluded.run_id, failed_at = now()`;
 }

@@ -45,7 +45,7 @@ interface Group {
 export async function lockObjects(sql: Sql, plan: SyncPlan): Promise<void> {
   const objects = (plan.person ? [plan.object.name, plan.person.name] : [plan.object.name]).sort().map((object) => `syncline:object:${object}`);
   // One statement: a function scan hands the locks out in the array's order.
-  await sql`select pg_advisory_xact_lock(hashtext(o)) from unnest(${textArray(sql, objects)}::text[]) as o`;
+  await sql`select pg_advisory_xact_lock(hashtext(o)) from unnest(${textArray(objects)}::text[]) as o`;
 }
 
 /** Writes the records; `outcomes`, when given, receives what each record did (a preview asks). */
@@ -229,7 +229,7 @@ async function findExisting(sql: Sql, object: ObjectDef, keyFields: FieldDef[], 
   if (keys.length === 0) return result;
   const columns = keyFields.map((_, i) => `v${i}`);
   const texts = keyFields.map((_, i) => keys.map((k) => toText(k[i] ?? null)));
-  const arrays = texts.map((values) => sql`${textArray(sql, values)}::text[]`);
+  const arrays = texts.map((values) => sql`${textArray(values)}::text[]`);
   // A null key part (a company person without a company) matches a null column. Only where the
   // page has one: the `or` keeps PostgreSQL from using an index, and every key would then be
   // compared with every row of the table.
@@ -274,7 +274,7 @@ async function writeRows(sql: Sql, { object, inserts, updates }: RowWrites): Pro
 async function insertRows(sql: Sql, object: ObjectDef, rows: Row[]): Promise<void> {
   if (rows.length === 0) return;
   const fields = columnsOf(object, rows);
-  const arrays = [textArray(sql, rows.map((r) => r.gsid)), ...fields.map((f) => textArray(sql, rows.map((r) => toText(r.values[f.name]))))];
+  const arrays = [textArray(rows.map((r) => r.gsid)), ...fields.map((f) => textArray(rows.map((r) => toText(r.values[f.name]))))];
   const columns = ['gsid', ...fields.map((f) => f.name)];
   const aliases = columns.map((_, i) => `c${i}`);
   const selects = [sql`u.c0`, ...fields.map((f, i) => sql`u.${sql(`c${i + 1}`)}::${sql.unsafe(castOf(f))}`)];
@@ -296,7 +296,7 @@ async function updateRows(sql: Sql, object: ObjectDef, rows: Row[]): Promise<voi
   }
   for (const group of bySignature.values()) {
     const fields = columnsOf(object, group);
-    const arrays = [textArray(sql, group.map((r) => r.gsid)), ...fields.map((f) => textArray(sql, group.map((r) => toText(r.values[f.name]))))];
+    const arrays = [textArray(group.map((r) => r.gsid)), ...fields.map((f) => textArray(group.map((r) => toText(r.values[f.name]))))];
     const aliases = ['c0', ...fields.map((_, i) => `c${i + 1}`)];
     const sets = fields.map((f, i) => sql`${sql(f.name)} = u.${sql(`c${i + 1}`)}::${sql.unsafe(castOf(f))}`);
     await sql`
