@@ -62,6 +62,9 @@ export async function upsertPage(
   const personChanged = new Map<PreparedRecord, FieldChange[]>();
   let personWrites: RowWrites | null = null;
   if (plan.person && plan.personKey) ({ kept: pending, writes: personWrites } = await resolvePersons(sql, plan, pending, failures, personChanged));
+  // A person this page creates has no rows yet (its GSID is new), so its keys need no search: on a
+  // first import that is every key of the page.
+  const created = new Set(personWrites?.inserts.map((row) => row.gsid));
 
   const fail = (record: PreparedRecord, reason: string) =>
     failures.push({ sourceId: record.sourceId, keyValues: sourceKeyValues(record.source, plan), reason, source: record.source });
@@ -82,7 +85,8 @@ export async function upsertPage(
 
   // Found while the persons are written, in the same pipeline: a person new in this page has no
   // rows of the object yet. The persons' writes are awaited first, so their refusal is the one seen.
-  const [persons, found] = await Promise.allSettled([personWrites ? writeRows(sql, personWrites) : undefined, findExisting(sql, plan.object, plan.keyFields, [...groups.values()].map((g) => g.key))]);
+  const searched = [...groups.values()].filter((g) => !created.has(g.key[0] as string)).map((g) => g.key);
+  const [persons, found] = await Promise.allSettled([personWrites ? writeRows(sql, personWrites) : undefined, findExisting(sql, plan.object, plan.keyFields, searched)]);
   if (persons.status === 'rejected') throw persons.reason;
   if (found.status === 'rejected') throw found.reason;
   const existing = found.value;
