@@ -63,9 +63,11 @@ export class RunAlreadyEnded extends Error {
 export async function commitPage(sql: Sql, input: PageInput): Promise<PageCounts> {
   const { plan, transformed } = input;
   return sql.begin(async (tx) => {
-    // Sent together (postgres.js pipelines a transaction's statements): a page that another
-    // attempt committed only ever took the object locks in a transaction that rolls back.
-    const [[run]] = await Promise.all([tx<{ pages: number; status: string }[]>`select pages, status from runs where id = ${input.runId} for update`, lockObjects(tx, plan)]);
+    // Sent together (postgres.js pipelines a transaction's statements), the run's row first, as
+    // before: a page that another attempt committed only took the object locks in a transaction
+    // that rolls back.
+    const runRow = tx<{ pages: number; status: string }[]>`select pages, status from runs where id = ${input.runId} for update`.execute();
+    const [[run]] = await Promise.all([runRow, lockObjects(tx, plan)]);
     if (run && FINAL_STATUSES.includes(run.status as RunStatus)) throw new RunAlreadyEnded(input.runId, run.status);
     if (!run || run.pages !== input.pageNo) throw new PageAlreadyCommitted(input.runId, input.pageNo);
     const rejected = (input.rejected ?? []).map((r): RecordFailure => ({ sourceId: r.sourceId, keyValues: {}, reason: r.reason, source: r.record, rejected: true, truncated: r.truncated === true }));
@@ -79,7 +81,12 @@ export async function commitPage(sql: Sql, input: PageInput): Promise<PageCounts
       ...written.counts,
       failed: failures.length,
     };
+    // Everything that can throw here is worked out before the first statement goes.
+    const cursor = input.nextCursor === null ? null : JSON.stringify(input.nextCursor);
+    const sourceUsage = input.sourceUsage === undefined ? null : JSON.stringify(input.sourceUsage);
     // The page's bookkeeping needs nothing back but the failures' ids, so it goes in one pipeline.
+    // All of it settles before anything is thrown: a statement sent after the rollback would
+    // otherwise run outside the page's transaction.
     const bookkeeping: Promise<unknown>[] = [
       closeOpenFailures(tx, input, [...closed, ...transformed.filteredIds]),
       keepFailures(tx, input, failures).then((kept) => openFailures(tx, input, kept)),
@@ -89,13 +96,13 @@ export async function commitPage(sql: Sql, input: PageInput): Promise<PageCounts
         inserted = inserted + ${counts.inserted}, updated = updated + ${counts.updated},
         unchanged = unchanged + ${counts.unchanged}, failed = failed + ${counts.failed},
         pages = pages + 1,
-        cursor = ${input.nextCursor === null ? null : JSON.stringify(input.nextCursor)}::jsonb,
+        cursor = ${cursor}::jsonb,
         source_done = ${input.nextCursor === null},
-        source_usage = coalesce(${input.sourceUsage === undefined ? null : JSON.stringify(input.sourceUsage)}::jsonb, source_usage)
-      where id = ${input.runId}`,
+        source_usage = coalesce(${sourceUsage}::jsonb, source_usage)
+      where id = ${input.runId}`.execute(),
     ];
     if (input.file !== undefined) bookkeeping.push(countFile(tx, input.runId, input.file, input.pageNo, counts));
-    await Promise.all(bookkeeping);
+    for (const result of await Promise.allSettled(bookkeeping)) if (result.status === 'rejected') throw result.reason;
     await input.commit?.(tx);
     return counts;
   }) as Promise<PageCounts>;
