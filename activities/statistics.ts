@@ -8,34 +8,42 @@
 // (and at least MIN_ROWS): a handful of times as a table grows from empty to millions.
 //
 // Only the columns the run's statements search by are analyzed. The plans need the table's size
-// and those columns' statistics; the rest (names, dates, the expression of the email index, whose
-// uniqueness the planner knows without statistics) cost two thirds of a full ANALYZE's time
-// (person: 219 ms against 87 ms at 190,000 rows), which came out of every page's budget.
+// and those columns' statistics; the rest (names, dates) cost two thirds of a full ANALYZE's time
+// (person: 219 ms against 87 ms at 190,000 rows), which came out of every page's budget. An email
+// is searched as `lower(email)`, whose statistics only a full ANALYZE gathers (from the index on
+// the expression); the planner needs none for the default Person Resolution Key, whose unique
+// one-column index tells it one row per key, but any other search by email analyzes the table whole.
+// Growth is judged against reltuples because a column list leaves n_mod_since_analyze as it was; a
+// table that only changes in place keeps the statistics it has, which still describe its keys.
+import type { FieldDef } from '../sync/objects.js';
 import type { Sql } from '../db/client.js';
 import type { SyncPlan } from '../sync/plan.js';
 
 const MIN_ROWS = 5_000;
 const GROWTH = 2;
 
-/** A table a run searches, and the columns it searches it by. */
+/** A table a run searches, and the columns it searches it by; null columns: the whole table. */
 export interface SearchedTable {
   table: string;
-  columns: string[];
+  columns: string[] | null;
 }
 
 /** The tables a run of this plan looks rows up in: its objects by their keys, lookups' objects by their match fields, and the job's open failures that each page closes. */
 export function tablesReadBy(plan: SyncPlan): SearchedTable[] {
-  const columns = new Map<string, Set<string>>();
-  const add = (table: string, names: string[]) => {
-    const set = columns.get(table) ?? new Set<string>();
-    for (const name of names) set.add(name);
-    columns.set(table, set);
+  const columns = new Map<string, Set<string> | null>();
+  const uniqueEmailKey = plan.person && plan.personKey?.length === 1 && plan.personKey[0]!.type === 'email' ? plan.personKey[0]! : null;
+  const add = (table: string, fields: FieldDef[]) => {
+    if (!columns.has(table)) columns.set(table, new Set<string>());
+    const set = columns.get(table);
+    if (!set) return;
+    if (fields.some((f) => f.type === 'email' && !(table === plan.person?.name && f.name === uniqueEmailKey?.name))) columns.set(table, null);
+    else for (const field of fields) set.add(field.name);
   };
-  add(plan.object.name, plan.keyFields.map((f) => f.name));
-  if (plan.person && plan.personKey) add(plan.person.name, plan.personKey.map((f) => f.name));
-  for (const lookup of plan.lookups) add(lookup.object.name, lookup.matchFields.map((m) => m.field.name));
-  add('open_failures', ['job_id', 'source_id']);
-  return [...columns].map(([table, names]) => ({ table, columns: [...names].sort() })).sort((a, b) => a.table.localeCompare(b.table));
+  add(plan.object.name, plan.keyFields);
+  if (plan.person && plan.personKey) add(plan.person.name, plan.personKey);
+  for (const lookup of plan.lookups) add(lookup.object.name, lookup.matchFields.map((m) => m.field));
+  const searched = [...columns].map(([table, names]) => ({ table, columns: names ? [...names].sort() : null }));
+  return [...searched, { table: 'open_failures', columns: ['job_id', 'source_id'] }].sort((a, b) => a.table.localeCompare(b.table));
 }
 
 /** Analyzes those of `tables` that grew past what PostgreSQL planned them by; answers the ones it analyzed. */
@@ -47,7 +55,7 @@ export async function refreshStatistics(sql: Sql, tables: SearchedTable[]): Prom
       and s.n_live_tup >= greatest(${MIN_ROWS}::float8, ${GROWTH}::float8 * greatest(c.reltuples, 0))`;
   for (const { relname } of stale) {
     const { columns } = tables.find((t) => t.table === relname)!;
-    await sql`analyze ${sql(relname)} (${sql(columns)})`;
+    await (columns ? sql`analyze ${sql(relname)} (${sql(columns)})` : sql`analyze ${sql(relname)}`);
   }
   return stale.map((s) => s.relname);
 }

@@ -3,7 +3,10 @@
 // then read the whole table. It analyzes only the columns it searches by, which is what plans need.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../db/client.js';
-import { refreshStatistics } from '../activities/statistics.js';
+import { refreshStatistics, tablesReadBy } from '../activities/statistics.js';
+import { companyPersonSyncTemplate } from '../connectors/gainsight-px/jobs.js';
+import { buildObjectMetadata } from '../sync/objects.js';
+import { buildPlan } from '../sync/plan.js';
 import { createTestDatabase } from './support/databases.js';
 import { eventually } from './support/stack.js';
 
@@ -68,5 +71,18 @@ describe('table statistics during a run', () => {
     // Twice as many as planned: planned anew.
     expect(await refreshStatistics(sql, searched)).toEqual(['person']);
     expect(await plannedRows('person')).toBe(41000);
+  });
+
+  it('searches Company Person Sync by its keys only, and analyzes person whole when its email is searched without the one-column unique index', () => {
+    const job = { id: 'job_stats', ...companyPersonSyncTemplate('PX', false) };
+    expect(tablesReadBy(buildPlan(job, buildObjectMetadata([])))).toEqual([
+      { table: 'company', columns: ['px_account_id'] },
+      { table: 'company_person', columns: ['company_id', 'person_id'] },
+      { table: 'open_failures', columns: ['job_id', 'source_id'] },
+      { table: 'person', columns: ['email'] },
+    ]);
+    // A key of two fields: no one-column unique index on lower(email) tells the planner one row per key.
+    const twoFieldKey = tablesReadBy(buildPlan(job, buildObjectMetadata([], ['email', 'last_name'])));
+    expect(twoFieldKey.find((t) => t.table === 'person')).toEqual({ table: 'person', columns: null });
   });
 });
