@@ -8,7 +8,7 @@ import { transformPage, type RecordFailure, type TransformResult } from '../sync
 import { writeIsolated } from './isolate.js';
 import { lockObjects } from './upsert.js';
 import { storedFailures } from './stored-failures.js';
-import { textArray } from './sql.js';
+import { allSettledOrThrow, textArray } from './sql.js';
 
 /** A page read from the source, filtered, mapped and converted: all that needs no database. */
 export interface PreparedPage extends ReadPage {
@@ -85,8 +85,6 @@ export async function commitPage(sql: Sql, input: PageInput): Promise<PageCounts
     const cursor = input.nextCursor === null ? null : JSON.stringify(input.nextCursor);
     const sourceUsage = input.sourceUsage === undefined ? null : JSON.stringify(input.sourceUsage);
     // The page's bookkeeping needs nothing back but the failures' ids, so it goes in one pipeline.
-    // All of it settles before anything is thrown: a statement sent after the rollback would
-    // otherwise run outside the page's transaction.
     const bookkeeping: Promise<unknown>[] = [
       closeOpenFailures(tx, input, [...closed, ...transformed.filteredIds]),
       keepFailures(tx, input, failures).then((kept) => openFailures(tx, input, kept)),
@@ -102,7 +100,7 @@ export async function commitPage(sql: Sql, input: PageInput): Promise<PageCounts
       where id = ${input.runId}`.execute(),
     ];
     if (input.file !== undefined) bookkeeping.push(countFile(tx, input.runId, input.file, input.pageNo, counts));
-    for (const result of await Promise.allSettled(bookkeeping)) if (result.status === 'rejected') throw result.reason;
+    await allSettledOrThrow(bookkeeping);
     await input.commit?.(tx);
     return counts;
   }) as Promise<PageCounts>;

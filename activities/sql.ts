@@ -8,7 +8,6 @@ import type { Value } from '../sync/transform.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- fragments of any row shape compose
 type Fragment = postgres.PendingQuery<any>;
 
-
 /** The SQL type a text parameter is cast to before it meets the field's column (a fixed list). */
 export function castOf(field: FieldDef): string {
   if (field.type === 'number') return field.integer ? 'integer' : 'double precision';
@@ -62,4 +61,15 @@ export function keyString(fields: FieldDef[], values: (Value | undefined)[]): st
 function keyPart(field: FieldDef, value: Value | undefined): string | null {
   const text = toText(value);
   return text !== null && field.type === 'email' ? text.toLowerCase() : text;
+}
+
+/**
+ * Statements sent together on a transaction (postgres.js pipelines them), awaited until every one
+ * has settled, then the first refusal thrown: thrown earlier, the transaction or savepoint would
+ * roll back while a statement still to be sent could follow the rollback and run outside it.
+ */
+export async function allSettledOrThrow<T extends readonly unknown[]>(statements: [...{ [K in keyof T]: Promise<T[K]> }]): Promise<T> {
+  const results = await Promise.allSettled(statements);
+  for (const result of results) if (result.status === 'rejected') throw result.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }

@@ -6,7 +6,7 @@ import type { FieldDef, ObjectDef } from '../sync/objects.js';
 import type { SyncPlan } from '../sync/plan.js';
 import { valuesEqual } from '../sync/convert.js';
 import { sourceKeyValues, type PreparedRecord, type RecordFailure, type Value } from '../sync/transform.js';
-import { castOf, join, keyString, matches, textArray, toText } from './sql.js';
+import { allSettledOrThrow, castOf, join, keyString, matches, textArray, toText } from './sql.js';
 
 export interface WriteCounts {
   inserted: number;
@@ -86,10 +86,7 @@ export async function upsertPage(
   // Found while the persons are written, in the same pipeline: a person new in this page has no
   // rows of the object yet. The persons' writes are awaited first, so their refusal is the one seen.
   const searched = [...groups.values()].filter((g) => !created.has(g.key[0] as string)).map((g) => g.key);
-  const [persons, found] = await Promise.allSettled([personWrites ? writeRows(sql, personWrites) : undefined, findExisting(sql, plan.object, plan.keyFields, searched)]);
-  if (persons.status === 'rejected') throw persons.reason;
-  if (found.status === 'rejected') throw found.reason;
-  const existing = found.value;
+  const [, existing] = await allSettledOrThrow<[void, Map<string, Row[]>]>([personWrites ? writeRows(sql, personWrites) : Promise.resolve(), findExisting(sql, plan.object, plan.keyFields, searched)]);
   const inserts: Row[] = [];
   const updates: Row[] = [];
   for (const [id, group] of groups) {
