@@ -18,6 +18,7 @@
 import type { FieldDef } from '../sync/objects.js';
 import type { Sql } from '../db/client.js';
 import type { SyncPlan } from '../sync/plan.js';
+import { textArray } from './sql.js';
 
 const MIN_ROWS = 5_000;
 const GROWTH = 2;
@@ -30,20 +31,18 @@ export interface SearchedTable {
 
 /** The tables a run of this plan looks rows up in: its objects by their keys, lookups' objects by their match fields, and the job's open failures that each page closes. */
 export function tablesReadBy(plan: SyncPlan): SearchedTable[] {
-  const columns = new Map<string, Set<string> | null>();
-  const uniqueEmailKey = plan.person && plan.personKey?.length === 1 && plan.personKey[0]!.type === 'email' ? plan.personKey[0]! : null;
-  const add = (table: string, fields: FieldDef[]) => {
-    if (!columns.has(table)) columns.set(table, new Set<string>());
-    const set = columns.get(table);
-    if (!set) return;
-    if (fields.some((f) => f.type === 'email' && !(table === plan.person?.name && f.name === uniqueEmailKey?.name))) columns.set(table, null);
-    else for (const field of fields) set.add(field.name);
-  };
+  const searched = new Map<string, FieldDef[]>();
+  const add = (table: string, fields: FieldDef[]) => searched.set(table, [...(searched.get(table) ?? []), ...fields]);
   add(plan.object.name, plan.keyFields);
   if (plan.person && plan.personKey) add(plan.person.name, plan.personKey);
   for (const lookup of plan.lookups) add(lookup.object.name, lookup.matchFields.map((m) => m.field));
-  const searched = [...columns].map(([table, names]) => ({ table, columns: names ? [...names].sort() : null }));
-  return [...searched, { table: 'open_failures', columns: ['job_id', 'source_id'] }].sort((a, b) => a.table.localeCompare(b.table));
+  const uniqueEmailKey = plan.person && plan.personKey?.length === 1 && plan.personKey[0]!.type === 'email' ? plan.personKey[0]!.name : null;
+  const coveredByKeyIndex = (table: string, field: FieldDef) => table === plan.person?.name && field.name === uniqueEmailKey;
+  const tables = [...searched].map(([table, fields]) => ({
+    table,
+    columns: fields.some((f) => f.type === 'email' && !coveredByKeyIndex(table, f)) ? null : [...new Set(fields.map((f) => f.name))].sort(),
+  }));
+  return [...tables, { table: 'open_failures', columns: ['job_id', 'source_id'] }].sort((a, b) => a.table.localeCompare(b.table));
 }
 
 /** Analyzes those of `tables` that grew past what PostgreSQL planned them by; answers the ones it analyzed. */
@@ -51,7 +50,7 @@ export async function refreshStatistics(sql: Sql, tables: SearchedTable[]): Prom
   // reltuples is -1 for a table never analyzed nor vacuumed.
   const stale = await sql<{ relname: string }[]>`
     select s.relname from pg_stat_user_tables s join pg_class c on c.oid = s.relid
-    where s.schemaname = current_schema() and s.relname = any(${sql.array(tables.map((t) => t.table))}::text[])
+    where s.schemaname = current_schema() and s.relname = any(${textArray(tables.map((t) => t.table))}::text[])
       and s.n_live_tup >= greatest(${MIN_ROWS}::float8, ${GROWTH}::float8 * greatest(c.reltuples, 0))`;
   for (const { relname } of stale) {
     const { columns } = tables.find((t) => t.table === relname)!;
