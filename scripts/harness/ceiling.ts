@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { connect, type Socket } from 'node:net';
 import postgres from 'postgres';
 import { openDatabase, type Sql } from '../../db/client.js';
+import { textArray } from '../../activities/sql.js';
 
 interface Rows {
   companies: { gsid: string; name: string | null; px_account_id: string | null; number_of_users: number | null }[];
@@ -23,7 +24,8 @@ async function readRows(sql: Sql): Promise<Rows> {
   } as Rows;
 }
 
-const text = (sql: Pick<Sql, 'array'> | postgres.TransactionSql, values: (string | number | null)[]) => sql.array(values.map((v) => (v === null ? null : String(v))) as string[], 25);
+/** The arrays as the engine writes them (activities/sql.ts). */
+const text = (values: (string | number | null)[]) => textArray(values.map((v) => (v === null ? null : String(v))));
 
 /** Writes the rows `from` holds into `to` batch by batch; answers the milliseconds the writes took. */
 export async function measureCeiling(fromUrl: string, toUrl: string, records: number, shape: 'unnest' | 'copy' = 'unnest', batch = 1000): Promise<{ ms: number; persons: number; companyPersons: number }> {
@@ -43,8 +45,8 @@ export async function measureCeiling(fromUrl: string, toUrl: string, records: nu
     const c = rows.companies;
     await to`insert into company (gsid, name, px_account_id, number_of_users)
       select u.c0, u.c1::text, u.c2::text, u.c3::integer
-      from unnest(${text(to, c.map((r) => r.gsid))}::text[], ${text(to, c.map((r) => r.name))}::text[],
-        ${text(to, c.map((r) => r.px_account_id))}::text[], ${text(to, c.map((r) => r.number_of_users))}::text[]) as u(c0, c1, c2, c3)`;
+      from unnest(${text(c.map((r) => r.gsid))}::text[], ${text(c.map((r) => r.name))}::text[],
+        ${text(c.map((r) => r.px_account_id))}::text[], ${text(c.map((r) => r.number_of_users))}::text[]) as u(c0, c1, c2, c3)`;
     // Batches as a run makes them: a page of `batch` source records writes about as many persons
     // and company persons; each company person goes with the batch of its person.
     const batches = Math.max(1, Math.ceil(records / batch));
@@ -71,15 +73,15 @@ export async function measureCeiling(fromUrl: string, toUrl: string, records: nu
         if (p.length > 0) {
           await tx`insert into person (gsid, email, first_name, last_name)
             select u.c0, u.c1::text, u.c2::text, u.c3::text
-            from unnest(${text(tx, p.map((r) => r.gsid))}::text[], ${text(tx, p.map((r) => r.email))}::text[],
-              ${text(tx, p.map((r) => r.first_name))}::text[], ${text(tx, p.map((r) => r.last_name))}::text[]) as u(c0, c1, c2, c3)`;
+            from unnest(${text(p.map((r) => r.gsid))}::text[], ${text(p.map((r) => r.email))}::text[],
+              ${text(p.map((r) => r.first_name))}::text[], ${text(p.map((r) => r.last_name))}::text[]) as u(c0, c1, c2, c3)`;
         }
         if (cp.length > 0) {
           await tx`insert into company_person (gsid, person_id, company_id, sign_up_date, px_user_id)
             select u.c0, u.c1::text, u.c2::text, u.c3::timestamptz, u.c4::text
-            from unnest(${text(tx, cp.map((r) => r.gsid))}::text[], ${text(tx, cp.map((r) => r.person_id))}::text[],
-              ${text(tx, cp.map((r) => r.company_id))}::text[], ${text(tx, cp.map((r) => r.sign_up_date))}::text[],
-              ${text(tx, cp.map((r) => r.px_user_id))}::text[]) as u(c0, c1, c2, c3, c4)`;
+            from unnest(${text(cp.map((r) => r.gsid))}::text[], ${text(cp.map((r) => r.person_id))}::text[],
+              ${text(cp.map((r) => r.company_id))}::text[], ${text(cp.map((r) => r.sign_up_date))}::text[],
+              ${text(cp.map((r) => r.px_user_id))}::text[]) as u(c0, c1, c2, c3, c4)`;
         }
       });
     }
